@@ -1,0 +1,272 @@
+"""Answers files: the envelope model and validation of every answer against the questionnaire.
+
+An answers file (YAML or JSON)::
+
+    format_version: 1
+    project: {id: acme-crm, name: ACME CRM launch, client: ACME Corp}
+    assessed_on: 2026-11-20
+    assessor: Jane Doe
+    context:            # the project-scoped questions, answered once
+      project_type: software_launch
+    respondents:        # one or more people, each answering the respondent questions
+      - {name: Dana Lee, role: Implementation lead, team: Platform, answers: {...}}
+
+Every problem in a file is collected and reported at once, each with its field and line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gapcheck.conditions import SPECIAL_ANSWERS, AnswerState, AnswerValue, evaluate_visibility
+from gapcheck.errors import InputError, Problem
+from gapcheck.loading import Document
+from gapcheck.pack import Pack, QuestionInfo, Scope
+
+FORMAT_VERSION = 1
+PROJECT_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+MAX_RESPONDENTS = 50
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class ProjectInfo(_Strict):
+    id: str = Field(pattern=PROJECT_ID, description="Stable id: the same project on every date.")
+    name: str = Field(min_length=1, max_length=200)
+    client: str = Field(min_length=1, max_length=200)
+
+
+class RespondentEntry(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    role: str = Field(min_length=1, max_length=200)
+    team: str = Field(default="", max_length=200)
+    answers: dict[str, Any] = Field(default_factory=dict)
+
+
+class AnswersEnvelope(_Strict):
+    format_version: Literal[1]
+    project: ProjectInfo
+    assessed_on: dt.date
+    assessor: str = Field(min_length=1, max_length=200)
+    context: dict[str, Any] = Field(default_factory=dict)
+    respondents: list[RespondentEntry] = Field(min_length=1, max_length=MAX_RESPONDENTS)
+
+
+@dataclass(frozen=True)
+class AnswerSet:
+    """Normalised answers of one respondent, or of the project's context questions."""
+
+    values: Mapping[str, AnswerValue]
+    states: Mapping[str, AnswerState]
+
+    def state(self, question_id: str) -> AnswerState:
+        return self.states.get(question_id, AnswerState.missing)
+
+
+@dataclass(frozen=True)
+class Respondent:
+    name: str
+    role: str
+    team: str
+    answers: AnswerSet
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.role})"
+
+
+@dataclass(frozen=True)
+class Answers:
+    """A validated answers file, every value of its question's one type."""
+
+    path: Path | None
+    sha256: str
+    project: ProjectInfo
+    assessed_on: dt.date
+    assessor: str
+    context: AnswerSet
+    respondents: tuple[Respondent, ...]
+
+
+def _location_text(location: Sequence[str | int]) -> str:
+    text = ""
+    for part in location:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _envelope_problems(error: ValidationError, document: Document) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        location = tuple(part for part in item["loc"] if isinstance(part, (str, int)))
+        message = item["msg"]
+        expected = None
+        if item["type"] == "missing":
+            message = "missing"
+        elif item["type"] == "extra_forbidden":
+            message = "not a field of an answers file"
+            expected = _envelope_expectation(location[:-1])
+        elif item["type"] == "literal_error" and location == ("format_version",):
+            message = f"unsupported format version {item.get('input')!r}"
+            expected = str(FORMAT_VERSION)
+        elif item["type"] == "string_pattern_mismatch":
+            message = "not a valid project id"
+            expected = "letters, digits, '.', '_' or '-', starting with a letter or digit"
+        problems.append(
+            Problem(
+                message,
+                field=_location_text(location),
+                line=document.line_of(location),
+                expected=expected,
+            )
+        )
+    return problems
+
+
+def _envelope_expectation(parent: Sequence[str | int]) -> str:
+    models: dict[tuple[str, ...], type[BaseModel]] = {
+        (): AnswersEnvelope,
+        ("project",): ProjectInfo,
+    }
+    key = tuple(str(part) for part in parent if isinstance(part, str))
+    model = models.get(key, RespondentEntry if key == ("respondents",) else AnswersEnvelope)
+    return "one of " + ", ".join(model.model_fields)
+
+
+def validate_answers(document: Document, pack: Pack) -> Answers:
+    """Validate a loaded document against the pack; raise InputError listing every problem."""
+    if not isinstance(document.data, dict):
+        raise InputError.single(
+            document.path,
+            f"expected a mapping at the top level, found {type(document.data).__name__}",
+        )
+    try:
+        envelope = AnswersEnvelope.model_validate(document.data)
+    except ValidationError as error:
+        raise InputError(document.path, _envelope_problems(error, document)) from error
+
+    problems: list[Problem] = []
+    project_infos = {info.question.id: info for info in pack.project_questions()}
+    respondent_infos = {info.question.id: info for info in pack.respondent_questions()}
+
+    context = _validate_set(
+        envelope.context, project_infos, respondent_infos, ("context",), None, document, problems
+    )
+    respondents = []
+    for index, entry in enumerate(envelope.respondents):
+        answer_set = _validate_set(
+            entry.answers,
+            respondent_infos,
+            project_infos,
+            ("respondents", index, "answers"),
+            context,
+            document,
+            problems,
+        )
+        respondents.append(Respondent(entry.name, entry.role, entry.team, answer_set))
+    if problems:
+        raise InputError(document.path, problems)
+    return Answers(
+        path=document.path,
+        sha256=document.sha256,
+        project=envelope.project,
+        assessed_on=envelope.assessed_on,
+        assessor=envelope.assessor,
+        context=context,
+        respondents=tuple(respondents),
+    )
+
+
+def _validate_set(
+    raw: Mapping[str, Any],
+    infos: Mapping[str, QuestionInfo],
+    other_scope: Mapping[str, QuestionInfo],
+    location: tuple[str | int, ...],
+    context: AnswerSet | None,
+    document: Document,
+    problems: list[Problem],
+) -> AnswerSet:
+    values: dict[str, AnswerValue] = {}
+    states: dict[str, AnswerState] = {}
+    given: dict[str, Any] = {}
+
+    def problem(question_id: str | None, message: str, expected: str | None = None) -> None:
+        where = (*location, question_id) if question_id else location
+        problems.append(
+            Problem(
+                message,
+                field=_location_text(where),
+                line=document.line_of(where),
+                expected=expected,
+            )
+        )
+
+    for question_id, value in raw.items():
+        if question_id in infos:
+            given[question_id] = value
+            continue
+        if question_id in other_scope:
+            home = "each respondent's answers" if location == ("context",) else "context"
+            problem(question_id, f"'{question_id}' is answered under {home}, not here")
+            continue
+        suggestion = difflib.get_close_matches(question_id, list(infos), n=1, cutoff=0.6)
+        hint = f"; did you mean '{suggestion[0]}'?" if suggestion else ""
+        problem(question_id, f"unknown question '{question_id}'{hint}")
+
+    # Visibility is decided in questionnaire order, over the project's answers and earlier ones.
+    visible_values: dict[str, AnswerValue] = dict(context.values) if context else {}
+    visible_states: dict[str, AnswerState] = dict(context.states) if context else {}
+    for question_id, info in infos.items():
+        question = info.question
+        visible = all(
+            condition is None or evaluate_visibility(condition, visible_values, visible_states)
+            for condition in (info.section.visible_if, question.visible_if)
+        )
+        value = given.get(question_id)
+        if value is None or value == "" or value == []:
+            if visible and question.required:
+                problem(question_id, "required answer missing", question.expected())
+            continue
+        if not visible:
+            problem(
+                question_id,
+                "answered, but the question does not apply to this project"
+                " (its visible_if condition is false); remove the answer",
+            )
+            continue
+        if isinstance(value, str) and value in SPECIAL_ANSWERS:
+            allowed = dict(zip(SPECIAL_ANSWERS, question.allowed_specials()))
+            if not allowed[value]:
+                problem(question_id, f"'{value}' is not allowed here", question.expected())
+                continue
+            states[question_id] = AnswerState(value)
+            visible_states[question_id] = AnswerState(value)
+            continue
+        try:
+            normalised = question.normalise(value)
+        except ValueError as error:
+            problem(question_id, f"{_shown(value)}: {error}", question.expected())
+            continue
+        values[question_id] = normalised
+        states[question_id] = AnswerState.answered
+        visible_values[question_id] = normalised
+        visible_states[question_id] = AnswerState.answered
+    return AnswerSet(values, states)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def scope_of(pack: Pack, question_id: str) -> Scope:
+    return pack.questions[question_id].section.scope

@@ -1,0 +1,564 @@
+"""The one module that talks to durable-rules.
+
+It compiles a pack's validated rules into durable-rules rulesets (the dict form), asserts one
+session's facts (the project context, one fact per respondent, an end marker), collects the
+findings the rules fire (derived findings chain through finding facts) and deletes the session.
+
+durable-rules 2.0.28 has sharp edges (../shared/notes/durable-rules.md); every workaround lives
+here, each marked ``TRAP n`` after the note's numbering, and ``tests/test_engine_traps.py``
+reproduces each trap against this module:
+
+1. Facts that match no complete rule make ``assert_facts`` defer actions to a background
+   thread: a sink rule that every fact half-matches keeps them synchronous (also TRAP 13).
+2. Background dispatcher threads lose results and segfault: ``_Host._run`` starts none.
+3. ``$not`` depends on fact order: absence rules also need a stage marker asserted once every
+   finding they might see is settled (after the end marker).
+4. Mixed types compare as strings: answers are normalised to one type per question before they
+   become facts (``gapcheck.answers``), dates become day numbers.
+5. Sessions are capped at 1,024: every session is deleted after its assessment, even on error.
+6. Deleting a session no rule matched segfaults: an end rule always matches the end marker.
+7. Session and fact ids are 32-bit hashes: one live session at a time, facts of a session are
+   few and distinct (respondent index), no ``id``/``sid`` question (pack loader).
+8. More than 252 fields in one fact segfaults: the compiler refuses packs that would need it.
+9. Exceptions inside actions are swallowed into the state: checked after every assessment.
+10. The C extension holds the GIL: one host per process; scale with processes, not threads.
+11. A ruleset costs memory and can't be unregistered: one per pack content, cached.
+12. Asserting a finding no rule reads raises inside durable: only findings some rule reads are
+    asserted as facts; the others are recorded directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from gapcheck.answers import Answers, AnswerSet
+from gapcheck.conditions import (
+    All,
+    AnswerState,
+    AnswerValue,
+    AnyOf,
+    Compare,
+    ConditionNode,
+    Differ,
+    FindingRef,
+    Not,
+    StateIs,
+    questions_read,
+)
+from gapcheck.errors import EngineError, PackError
+from gapcheck.pack import LoadedRule, Pack, QuestionType, Scope, check_operand
+
+#: TRAP 8: durable-rules segfaults past 252 fields in a fact; stay well below.
+MAX_FACT_FIELDS = 240
+#: A rule whose condition expands to more alternatives than this is refused at load time.
+MAX_ALTERNATIVES = 32
+_SESSION_ID = "gapcheck"
+_STATE_SUFFIX = "__s"
+_CHOICE_SEPARATOR = "__"
+
+Json = dict[str, Any]
+
+
+# --- durable-rules set-up --------------------------------------------------------------------
+
+
+class _OrjsonCodec:
+    """Stands in for the ``json`` module inside durable-rules: the same text, 2-3x faster."""
+
+    @staticmethod
+    def dumps(value: Any, ensure_ascii: bool = False) -> str:
+        return orjson.dumps(value).decode()
+
+    @staticmethod
+    def loads(text: str | bytes) -> Any:
+        return orjson.loads(text)
+
+
+_host_lock = threading.Lock()
+_host: Any = None
+_actions: dict[str, Any] = {}
+
+
+def _get_host() -> Any:
+    """The process's one durable-rules host (TRAP 10), created on first use."""
+    global _host
+    if _host is None:
+        import durable.engine as durable_engine  # noqa: PLC0415 - keeps `gapcheck --help` fast
+
+        durable_engine.json = _OrjsonCodec  # type: ignore[assignment]
+
+        class _Host(durable_engine.Host):  # type: ignore[misc]
+            def _run(self) -> None:
+                """TRAP 2: no dispatcher or timer threads; gapcheck uses no timers."""
+
+            def get_action(self, action_name: str) -> Any:
+                return _actions[action_name]
+
+        _host = _Host()
+    return _host
+
+
+# --- facts -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _FieldPlan:
+    """Which questions become fact fields, and how each is encoded."""
+
+    questions: tuple[str, ...]
+    project_questions: tuple[str, ...]
+    respondent_questions: tuple[str, ...]
+
+
+def encode_value(kind: QuestionType, value: AnswerValue) -> Any:
+    """One answer as a fact field value: one JSON type per question type (TRAP 4)."""
+    if kind is QuestionType.date:
+        assert isinstance(value, dt.date)
+        return value.toordinal()
+    if kind is QuestionType.text:
+        return 1  # rules only test presence of free text; it never enters the engine
+    if kind is QuestionType.multiple_choice:
+        assert isinstance(value, tuple)
+        return len(value)
+    return value
+
+
+def _encode_set(pack: Pack, plan: Iterable[str], answers: AnswerSet, fact: Json) -> None:
+    values = answers.values
+    states = answers.states
+    for question_id in plan:
+        state = states.get(question_id)
+        if state is None:
+            continue
+        if state is AnswerState.answered:
+            kind = pack.questions[question_id].question.type
+            value = values[question_id]
+            fact[question_id] = encode_value(kind, value)
+            if kind is QuestionType.multiple_choice:
+                assert isinstance(value, tuple)
+                for choice in value:
+                    fact[question_id + _CHOICE_SEPARATOR + choice] = 1
+        else:
+            fact[question_id + _STATE_SUFFIX] = state.value
+
+
+# --- compiling conditions --------------------------------------------------------------------
+
+
+@dataclass
+class _Alternative:
+    """One way a condition can hold: at most one answer pattern, plus finding and pair joins."""
+
+    answer: list[Json] = field(default_factory=list)
+    answer_questions: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+    absent_findings: list[str] = field(default_factory=list)
+    differs: list[Differ] = field(default_factory=list)
+
+    def merged(self, other: _Alternative) -> _Alternative:
+        return _Alternative(
+            self.answer + other.answer,
+            self.answer_questions + other.answer_questions,
+            self.findings + other.findings,
+            self.absent_findings + other.absent_findings,
+            self.differs + other.differs,
+        )
+
+
+def _conjoin(parts: list[Json]) -> Json:
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def _disjoin(parts: list[Json]) -> Json:
+    return parts[0] if len(parts) == 1 else {"$or": parts}
+
+
+class _Compiler:
+    def __init__(self, pack: Pack) -> None:
+        self.pack = pack
+
+    def _encoded_operand(self, node: Compare) -> Any:
+        question = self.pack.questions[node.q].question
+        operand = check_operand(question, node)
+        if node.op == "in":
+            return [encode_value(question.type, item) for item in operand]
+        if node.op == "has":
+            return operand
+        return encode_value(question.type, operand)
+
+    def answer_atom(self, node: Compare | StateIs, negated: bool) -> Json:
+        """A comparison or state test on one fact, with ``not`` pushed inside."""
+        q = node.q
+        exists = {"$ex": {q: 1}}
+        absent = {"$nex": {q: 1}}
+        if isinstance(node, StateIs):
+            state = node.state
+            special = q + _STATE_SUFFIX
+            if state is AnswerState.answered:
+                return absent if negated else exists
+            if state is AnswerState.missing:
+                if negated:
+                    return {"$or": [exists, {"$ex": {special: 1}}]}
+                return {"$and": [absent, {"$nex": {special: 1}}]}
+            if negated:
+                return {"$or": [{"$nex": {special: 1}}, {"$neq": {special: state.value}}]}
+            return {special: state.value}
+        operand = self._encoded_operand(node)
+        op = node.op
+        if op == "has":
+            flag = q + _CHOICE_SEPARATOR + str(operand)
+            return {"$nex": {flag: 1}} if negated else {flag: 1}
+        if op == "in":
+            if negated:
+                return {"$or": [absent, _conjoin([{"$neq": {q: item}} for item in operand])]}
+            return {"$and": [exists, _disjoin([{q: item} for item in operand])]}
+        # A comparison holds only for a real answer; its negation also holds for no answer.
+        positive = {"eq": "$eq", "ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
+        opposite = {"eq": "$neq", "ne": "$eq", "lt": "$gte", "lte": "$gt", "gt": "$lte", "gte": "$lt"}
+        if negated:
+            test = {q: operand} if opposite[op] == "$eq" else {opposite[op]: {q: operand}}
+            return {"$or": [absent, test]}
+        test = {q: operand} if positive[op] == "$eq" else {positive[op]: {q: operand}}
+        return {"$and": [exists, test]}
+
+    def alternatives(self, node: ConditionNode, negated: bool = False) -> list[_Alternative]:
+        """Expand a condition into alternatives (a disjunction), ``not`` pushed to the leaves.
+
+        Answer tests combine freely inside one fact pattern; only findings and respondent
+        pairs, which need their own patterns, multiply the alternatives.
+        """
+        if isinstance(node, Not):
+            return self.alternatives(node.not_, not negated)
+        if isinstance(node, (Compare, StateIs)):
+            return [_Alternative(answer=[self.answer_atom(node, negated)], answer_questions=[node.q])]
+        if isinstance(node, FindingRef):
+            if negated:
+                return [_Alternative(absent_findings=[node.finding])]
+            return [_Alternative(findings=[node.finding])]
+        if isinstance(node, Differ):
+            return [_Alternative(differs=[node])]
+        children = node.all if isinstance(node, All) else node.any
+        conjunctive = isinstance(node, All) != negated
+        expanded = [self.alternatives(child, negated) for child in children]
+        pure = [alts[0] for alts in expanded if _is_pure_answer(alts)]
+        mixed = [alts for alts in expanded if not _is_pure_answer(alts)]
+        combine = _conjoin if conjunctive else _disjoin
+        result: list[_Alternative] = []
+        if pure:
+            result = [
+                _Alternative(
+                    answer=[combine([_conjoin(alt.answer) for alt in pure])],
+                    answer_questions=[q for alt in pure for q in alt.answer_questions],
+                )
+            ]
+        if conjunctive:
+            for alts in mixed:
+                result = [left.merged(right) for left in result or [_Alternative()] for right in alts]
+        else:
+            for alts in mixed:
+                result.extend(alts)
+        if len(result) > MAX_ALTERNATIVES:
+            raise ValueError(f"the condition expands to more than {MAX_ALTERNATIVES} alternatives")
+        return result
+
+
+def _is_pure_answer(alternatives: list[_Alternative]) -> bool:
+    return (
+        len(alternatives) == 1
+        and not alternatives[0].findings
+        and not alternatives[0].absent_findings
+        and not alternatives[0].differs
+    )
+
+
+# --- the compiled pack -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One match of one alternative of a rule: which facts made it fire."""
+
+    rule_id: str
+    alternative: int
+    #: Respondent indexes whose answers matched; empty when the project context matched.
+    respondents: tuple[int, ...]
+    context_matched: bool
+    findings: tuple[str, ...]
+    absent_findings: tuple[str, ...]
+    #: (question id, first respondent index, second respondent index) per disagreement.
+    pairs: tuple[tuple[str, int, int], ...]
+    questions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _AlternativePlan:
+    rule_id: str
+    index: int
+    uses_context: bool
+    answer_questions: tuple[str, ...]
+    findings: tuple[str, ...]
+    absent_findings: tuple[str, ...]
+    differs: tuple[tuple[str, str, str], ...]  # (question, alias x, alias y)
+
+
+class CompiledPack:
+    """A pack compiled into one durable-rules ruleset, registered once per process."""
+
+    def __init__(self, pack: Pack) -> None:
+        self.pack = pack
+        self.ruleset_name = f"gapcheck_{pack.sha256[:16]}"
+        compiler = _Compiler(pack)
+        read_by_rules = {fid for loaded in pack.rules for fid in loaded.findings_read}
+        self._asserted_findings = frozenset(read_by_rules)
+        self._plans: dict[str, _AlternativePlan] = {}
+        self._fired: list[tuple[_AlternativePlan, Mapping[str, Any]]] = []
+        self._asserted: set[str] = set()
+        self._stage_count = max(
+            (loaded.stratum for loaded in pack.rules if _has_absence(loaded)), default=0
+        )
+        definition: dict[str, Json] = {}
+        fields: set[str] = set()
+        for loaded in pack.rules:
+            try:
+                alternatives = compiler.alternatives(loaded.rule.when)
+            except ValueError as error:
+                raise PackError(loaded.path, str(error), rule=loaded.rule.id) from error
+            for index, alternative in enumerate(alternatives):
+                name = f"{loaded.rule.id}#{index}"
+                rule_json, plan = self._compile_alternative(loaded, index, alternative)
+                definition[name] = rule_json
+                self._plans[name] = plan
+                _actions[self._action_key(name)] = self._make_action(name, plan)
+                fields.update(plan.answer_questions)
+                fields.update(question for question, _, _ in plan.differs)
+        self._field_questions = tuple(q for q in pack.questions if q in fields)
+        project_ids = {info.question.id for info in pack.project_questions()}
+        self._project_fields = tuple(q for q in self._field_questions if q in project_ids)
+        self._respondent_fields = tuple(q for q in self._field_questions if q not in project_ids)
+        self._check_field_count()
+        definition["gapcheck-end"] = {
+            "all": [{"e": {"kind": "end"}}],
+            "pri": 1,
+            "run": self._action_key("gapcheck-end"),
+        }
+        _actions[self._action_key("gapcheck-end")] = self._stage_action(1)
+        for stage in range(1, self._stage_count):
+            name = f"gapcheck-stage-{stage}"
+            definition[name] = {
+                "all": [{"s": {"$and": [{"kind": "stage"}, {"n": stage}]}}],
+                "pri": 2 * stage + 1,
+                "run": self._action_key(name),
+            }
+            _actions[self._action_key(name)] = self._stage_action(stage + 1)
+        # TRAP 1 / 13: every fact half-matches this rule, so no fact is ever "not handled".
+        definition["gapcheck-sink"] = {
+            "all": [{"m": {"$ex": {"sid": 1}}}, {"z": {"kind": "gapcheck-never-asserted"}}],
+            "run": self._action_key("gapcheck-end"),
+        }
+        self.definition = definition
+        host = _get_host()
+        with _host_lock:
+            try:
+                host.get_ruleset(self.ruleset_name)
+            except Exception:  # noqa: BLE001 - durable raises a bare Exception when absent
+                host.set_rulesets({self.ruleset_name: _with_run_names(definition)})
+
+    def _action_key(self, name: str) -> str:
+        return f"{self.ruleset_name}/{name}"
+
+    def _check_field_count(self) -> None:
+        count = 3  # sid, kind, ri
+        for question_id in self._field_questions:
+            question = self.pack.questions[question_id].question
+            count += 2 + (len(question.choices) if question.type is QuestionType.multiple_choice else 0)
+        if count > MAX_FACT_FIELDS:
+            raise PackError(
+                self.pack.location,
+                f"rules read questions needing up to {count} fact fields; durable-rules allows"
+                f" {MAX_FACT_FIELDS} here (more segfaults it)",
+            )
+
+    def _compile_alternative(
+        self, loaded: LoadedRule, index: int, alternative: _Alternative
+    ) -> tuple[Json, _AlternativePlan]:
+        pack = self.pack
+        patterns: list[Json] = []
+        uses_context = bool(alternative.answer) and all(
+            pack.questions[q].section.scope is Scope.project for q in alternative.answer_questions
+        )
+        if alternative.answer:
+            kind = "ctx" if uses_context else "resp"
+            patterns.append({"r": _conjoin([{"kind": kind}, *alternative.answer])})
+        for number, finding in enumerate(alternative.findings):
+            patterns.append({f"f{number}": {"$and": [{"kind": "finding"}, {"fid": finding}]}})
+        if alternative.absent_findings:
+            # TRAP 3: absence is only trusted once the stage marker says findings are settled.
+            patterns.append({"s": {"$and": [{"kind": "stage"}, {"n": loaded.stratum}]}})
+            for number, finding in enumerate(alternative.absent_findings):
+                patterns.append(
+                    {f"n{number}$not": {"$and": [{"kind": "finding"}, {"fid": finding}]}}
+                )
+        differs = []
+        for number, differ in enumerate(alternative.differs):
+            x, y = f"x{number}", f"y{number}"
+            q = differ.differ
+            if differ.by:
+                apart: Json = {
+                    "$or": [
+                        {"$gt": {q: {"$add": {"$l": {x: q}, "$r": differ.by}}}},
+                        {"$lt": {q: {"$sub": {"$l": {x: q}, "$r": differ.by}}}},
+                    ]
+                }
+            else:
+                apart = {"$neq": {q: {x: q}}}
+            patterns.append({x: {"$and": [{"kind": "resp"}, {"$ex": {q: 1}}]}})
+            patterns.append(
+                {
+                    y: {
+                        "$and": [
+                            {"kind": "resp"},
+                            {"$gt": {"ri": {x: "ri"}}},
+                            {"$ex": {q: 1}},
+                            apart,
+                        ]
+                    }
+                }
+            )
+            differs.append((q, x, y))
+        plan = _AlternativePlan(
+            rule_id=loaded.rule.id,
+            index=index,
+            uses_context=uses_context,
+            answer_questions=tuple(dict.fromkeys(alternative.answer_questions)),
+            findings=tuple(alternative.findings),
+            absent_findings=tuple(alternative.absent_findings),
+            differs=tuple(differs),
+        )
+        rule_json: Json = {"all": patterns, "pri": 2 * loaded.stratum}
+        return rule_json, plan
+
+    # -- actions: called by durable-rules, synchronously, inside assert_facts --
+
+    def _make_action(self, name: str, plan: _AlternativePlan) -> Any:
+        fired = self._fired
+        asserted = self._asserted
+        announce = plan.rule_id in self._asserted_findings
+
+        def action(c: Any) -> None:
+            fired.append((plan, c._m))
+            if announce and plan.rule_id not in asserted:
+                # TRAP 12: only findings some rule reads become facts, and each only once
+                # (TRAP 7: re-asserting an identical fact is an error).
+                asserted.add(plan.rule_id)
+                c.assert_fact({"kind": "finding", "fid": plan.rule_id})
+
+        return action
+
+    def _stage_action(self, stage: int) -> Any:
+        needed = stage <= self._stage_count
+
+        def action(c: Any) -> None:
+            if needed:
+                c.assert_fact({"kind": "stage", "n": stage})
+
+        return action
+
+    # -- running one assessment --
+
+    def facts(self, answers: Answers) -> list[Json]:
+        """The session's facts: the project context, one per respondent, then the end marker."""
+        pack = self.pack
+        context: Json = {"sid": _SESSION_ID, "kind": "ctx"}
+        _encode_set(pack, self._project_fields, answers.context, context)
+        shared = {key: value for key, value in context.items() if key not in ("sid", "kind")}
+        facts = [context]
+        for index, respondent in enumerate(answers.respondents):
+            fact: Json = {"sid": _SESSION_ID, "kind": "resp", "ri": index, **shared}
+            _encode_set(pack, self._respondent_fields, respondent.answers, fact)
+            facts.append(fact)
+        facts.append({"sid": _SESSION_ID, "kind": "end"})
+        return facts
+
+    def run(self, answers: Answers) -> list[Firing]:
+        """Assert one project's facts and return every firing, in the order durable ran them."""
+        return self.run_facts(self.facts(answers))
+
+    def run_facts(self, facts: Sequence[Json]) -> list[Firing]:
+        host = _get_host()
+        with _host_lock:
+            self._fired.clear()
+            self._asserted.clear()
+            try:
+                state = host.assert_facts(self.ruleset_name, list(facts))
+                # TRAP 9: an exception inside an action is only recorded in the state.
+                if state and state.get("exception"):
+                    raise EngineError(f"a rule action failed: {state['exception']}")
+                fired = list(self._fired)
+            except EngineError:
+                raise
+            except Exception as error:
+                raise EngineError(f"durable-rules failed: {error}") from error
+            finally:
+                # TRAP 5 / 6: always delete the session; the end rule made it safe to.
+                host.delete_state(self.ruleset_name, _SESSION_ID)
+                self._fired.clear()
+                self._asserted.clear()
+        return [_firing(plan, matched) for plan, matched in fired]
+
+
+def _firing(plan: _AlternativePlan, matched: Mapping[str, Any]) -> Firing:
+    respondents: tuple[int, ...] = ()
+    answer = matched.get("r")
+    if answer is not None and answer.get("kind") == "resp":
+        respondents = (int(answer["ri"]),)
+    pairs = tuple(
+        (question, int(matched[x]["ri"]), int(matched[y]["ri"])) for question, x, y in plan.differs
+    )
+    return Firing(
+        rule_id=plan.rule_id,
+        alternative=plan.index,
+        respondents=respondents,
+        context_matched=plan.uses_context,
+        findings=plan.findings,
+        absent_findings=plan.absent_findings,
+        pairs=pairs,
+        questions=plan.answer_questions,
+    )
+
+
+def _has_absence(loaded: LoadedRule) -> bool:
+    def visit(node: ConditionNode, negated: bool) -> bool:
+        if isinstance(node, FindingRef):
+            return negated
+        if isinstance(node, Not):
+            return visit(node.not_, not negated)
+        if isinstance(node, (All, AnyOf)):
+            children = node.all if isinstance(node, All) else node.any
+            return any(visit(child, negated) for child in children)
+        return False
+
+    return visit(loaded.rule.when, False)
+
+
+def _with_run_names(definition: Mapping[str, Json]) -> dict[str, Json]:
+    return {name: dict(rule) for name, rule in definition.items()}
+
+
+_COMPILED: dict[str, CompiledPack] = {}
+
+
+def compiled(pack: Pack) -> CompiledPack:
+    """The process's compiled ruleset for a pack's content (TRAP 11: one per content hash)."""
+    if pack.sha256 not in _COMPILED:
+        _COMPILED[pack.sha256] = CompiledPack(pack)
+    return _COMPILED[pack.sha256]
+
+
+def questions_of(condition: ConditionNode) -> list[str]:
+    return questions_read(condition)
