@@ -21,14 +21,16 @@ import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gapcheck.conditions import SPECIAL_ANSWERS, AnswerState, AnswerValue, evaluate_visibility
 from gapcheck.errors import InputError, Problem
-from gapcheck.loading import Document
 from gapcheck.pack import Pack, QuestionInfo, Scope
+
+if TYPE_CHECKING:
+    from gapcheck.loading import Document
 
 FORMAT_VERSION = 1
 PROJECT_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"

@@ -173,7 +173,6 @@ Condition = Annotated[
             "a condition is a mapping with one of: all, any, not, q (with an operator or"
             " state), finding, differ"
         ),
-        custom_error_context={"discriminator": "condition"},
     ),
 ]
 

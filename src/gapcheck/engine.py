@@ -332,7 +332,7 @@ class CompiledPack:
             for index, alternative in enumerate(alternatives):
                 name = f"{loaded.rule.id}#{index}"
                 rule_json, plan = self._compile_alternative(loaded, index, alternative)
-                definition[name] = rule_json
+                definition[name] = {**rule_json, "run": self._action_key(name)}
                 self._plans[name] = plan
                 _actions[self._action_key(name)] = self._make_action(name, plan)
                 fields.update(plan.answer_questions)
