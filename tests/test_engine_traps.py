@@ -1,0 +1,314 @@
+"""Each durable-rules trap from ../shared/notes/durable-rules.md, reproduced, and the engine's way
+around it shown to hold.
+
+Raw reproductions that crash the interpreter (segfaults, the session cap) run in a subprocess, so
+the crash is observed rather than suffered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gapcheck import engine
+from gapcheck.engine import compiled
+from gapcheck.errors import EngineError, PackError
+from gapcheck.pack import load_pack
+from tests.helpers import make_answers, mini_pack
+
+RAW_PRELUDE = """
+import durable.engine as de
+class Host(de.Host):
+    def _run(self):
+        pass
+    def get_action(self, name):
+        return ACTIONS[name]
+ACTIONS = {}
+def record(c):
+    FIRED.append(1)
+FIRED = []
+ACTIONS["record"] = record
+host = Host()
+"""
+
+
+def run_raw(code: str) -> subprocess.CompletedProcess[str]:
+    """Run durable-rules code in a fresh interpreter; a crash shows in the return code."""
+    return subprocess.run(
+        [sys.executable, "-c", RAW_PRELUDE + textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def fired_ids(answers: Any) -> list[str]:
+    return [firing.rule_id for firing in compiled(mini_pack()).run(answers)]
+
+
+QUIET = {"ptype": "alpha", "phase": "planning"}
+CALM = {"goals": "yes", "mood": 5}
+
+
+# TRAP 1 and 13: facts that match no complete rule ---------------------------------------------
+
+
+def test_trap1_raw_unmatched_fact_is_not_handled() -> None:
+    result = run_raw(
+        """
+        host.set_rulesets({"t": {"r": {"all": [{"m": {"kind": "a"}}], "run": "record"}}})
+        try:
+            host.assert_facts("t", [{"sid": "1", "kind": "b"}])
+        except de.MessageNotHandledException:
+            print("not handled")
+        """
+    )
+    assert "not handled" in result.stdout
+
+
+def test_trap1_engine_answers_that_match_no_rule_come_back_synchronously() -> None:
+    # Nothing here matches any rule: without the sink rule durable would raise and defer.
+    assert fired_ids(make_answers(QUIET, CALM)) == []
+    # And a project that does fire right after it gets its findings at once.
+    assert "no-goals" in fired_ids(make_answers(QUIET, {"goals": "no", "mood": 5}))
+
+
+# TRAP 2: background threads -------------------------------------------------------------------
+
+
+def test_trap2_engine_host_starts_no_threads() -> None:
+    before = {thread.ident for thread in threading.enumerate()}
+    fired_ids(make_answers(QUIET, CALM))
+    new = [t for t in threading.enumerate() if t.ident not in before]
+    assert new == []
+    assert not any(isinstance(t, threading.Timer) for t in threading.enumerate())
+
+
+# TRAP 3: $not depends on fact order ------------------------------------------------------------
+
+
+def test_trap3_raw_absence_fires_although_the_fact_arrives_in_the_same_batch() -> None:
+    result = run_raw(
+        """
+        host.set_rulesets({"t": {"r": {"all": [{"m": {"kind": "start"}},
+                                                {"n$not": {"kind": "blocker"}}], "run": "record"}}})
+        host.assert_facts("t", [{"sid": "1", "kind": "start"}, {"sid": "1", "kind": "blocker"}])
+        print("fired", len(FIRED))
+        """
+    )
+    assert "fired 1" in result.stdout
+
+
+def test_trap3_engine_absence_waits_for_the_stage_marker() -> None:
+    # only-mood needs low-mood AND NOT no-goals; no-goals fires in the same session.
+    both = fired_ids(make_answers(QUIET, {"goals": "no", "mood": 1}))
+    assert "low-mood" in both
+    assert "no-goals" in both
+    assert "only-mood" not in both
+    alone = fired_ids(make_answers(QUIET, {"goals": "yes", "mood": 1}))
+    assert "only-mood" in alone
+
+
+# TRAP 4: mixed types compare as strings --------------------------------------------------------
+
+
+def test_trap4_raw_string_compares_greater_than_number() -> None:
+    result = run_raw(
+        """
+        host.set_rulesets({"t": {"r": {"all": [{"m": {"$gt": {"x": 5}}}], "run": "record"},
+                                  "sink": {"all": [{"m": {"$ex": {"sid": 1}}}, {"z": {"k": 0}}],
+                                           "run": "record"}}})
+        host.assert_facts("t", [{"sid": "1", "x": "abc"}])
+        print("fired", len(FIRED))
+        """
+    )
+    assert "fired 1" in result.stdout
+
+
+def test_trap4_engine_facts_carry_one_type_per_question() -> None:
+    pack = mini_pack()
+    answers = make_answers(
+        {"ptype": "alpha", "phase": "execution", "size": 200},
+        {"goals": "yes", "mood": 3, "golive": dt.date(2026, 1, 31), "tools": ("jira",)},
+    )
+    facts = compiled(pack).facts(answers)
+    respondent = next(fact for fact in facts if fact["kind"] == "resp")
+    assert respondent["size"] == 200
+    assert respondent["golive"] == dt.date(2026, 1, 31).toordinal()
+    assert respondent["tools"] == 1
+    assert respondent["tools__jira"] == 1
+    assert respondent["goals"] == "yes"
+    # Booleans never reach the engine: yes/no answers are text.
+    assert not any(isinstance(value, bool) for fact in facts for value in fact.values())
+
+
+# TRAP 5 and 6: the session cap and deleting a session nothing matched -------------------------
+
+
+def test_trap5_raw_sessions_are_capped_at_1024() -> None:
+    result = run_raw(
+        """
+        host.set_rulesets({"t": {"r": {"all": [{"m": {"kind": "a"}}], "run": "record"}}})
+        for index in range(1100):
+            try:
+                host.assert_facts("t", [{"sid": str(index), "kind": "a"}])
+            except MemoryError:
+                print("capped at", index)
+                break
+        """
+    )
+    assert "capped at 1024" in result.stdout
+
+
+def test_trap6_raw_deleting_a_session_nothing_matched_crashes() -> None:
+    result = run_raw(
+        """
+        host.set_rulesets({"t": {"r": {"all": [{"m": {"kind": "a"}}, {"n": {"kind": "b"}}],
+                                       "run": "record"}}})
+        host.assert_facts("t", [{"sid": "1", "kind": "a"}])
+        host.delete_state("t", "1")
+        print("survived")
+        """
+    )
+    assert result.returncode != 0
+    assert "survived" not in result.stdout
+
+
+def test_trap5_and_6_engine_runs_2000_assessments_in_one_process() -> None:
+    pack = mini_pack()
+    cases = [
+        (make_answers(QUIET, CALM), []),
+        (make_answers(QUIET, {"goals": "no", "mood": 5}), ["no-goals"]),
+        (
+            make_answers({"ptype": "alpha", "phase": "execution", "size": 500}, CALM),
+            ["big-and-late"],
+        ),
+    ]
+    for round_number in range(2000):
+        answers, expected = cases[round_number % len(cases)]
+        assert sorted({f.rule_id for f in compiled(pack).run(answers)}) == expected
+
+
+# TRAP 7: duplicate facts -----------------------------------------------------------------------
+
+
+def test_trap7_raw_an_identical_fact_twice_is_observed() -> None:
+    result = run_raw(
+        """
+        host.set_rulesets({"t": {"r": {"all": [{"m": {"kind": "a"}}], "run": "record"}}})
+        host.assert_facts("t", [{"sid": "1", "kind": "a"}])
+        try:
+            host.assert_facts("t", [{"sid": "1", "kind": "a"}])
+        except de.MessageObservedException:
+            print("observed")
+        """
+    )
+    assert "observed" in result.stdout
+
+
+def test_trap7_engine_identical_respondents_and_repeated_findings() -> None:
+    same = {"goals": "no", "mood": 1}
+    answers = make_answers({"ptype": "alpha", "phase": "execution"}, same, same, same)
+    firings = compiled(mini_pack()).run(answers)
+    # Each respondent fires no-goals; the finding fact feeding derived-weak is asserted once.
+    assert sorted(f.respondents for f in firings if f.rule_id == "no-goals") == [(0,), (1,), (2,)]
+    assert {f.rule_id for f in firings} >= {"no-goals", "derived-weak", "chained-twice"}
+
+
+# TRAP 8: too many fields in one fact ----------------------------------------------------------
+
+
+def test_trap8_engine_refuses_a_pack_needing_too_many_fields(tmp_path: Path) -> None:
+    pack_dir = tmp_path / "wide"
+    pack_dir.mkdir()
+    (pack_dir / "pack.yaml").write_text((mini_pack_dir() / "pack.yaml").read_text())
+    questions = "\n".join(
+        f"      - {{id: q{index}, type: yes_no, text: Question {index}}}" for index in range(130)
+    )
+    (pack_dir / "questionnaire.yaml").write_text(
+        f"sections:\n  - id: all\n    title: All\n    area: foundation\n    questions:\n{questions}\n"
+    )
+    conditions = ", ".join(f"{{q: q{index}, eq: no}}" for index in range(130))
+    (pack_dir / "wide.rules.yaml").write_text(
+        "rules:\n  - id: wide\n    title: Wide\n    area: foundation\n    severity: low\n"
+        '    source: "Organizational Readiness"\n    why: Wide.\n'
+        f"    when: {{any: [{conditions}]}}\n"
+        "    recommendations: [{action: Narrow, owner: PMO, timeframe: now, effort: low}]\n"
+    )
+    with pytest.raises(PackError, match="fact fields"):
+        compiled(load_pack(pack_dir))
+
+
+def mini_pack_dir() -> Path:
+    return Path(__file__).parent / "packs" / "mini"
+
+
+# TRAP 9: exceptions inside actions ------------------------------------------------------------
+
+
+def test_trap9_raw_action_exception_is_swallowed() -> None:
+    result = run_raw(
+        """
+        def boom(c):
+            raise ValueError("boom")
+        ACTIONS["boom"] = boom
+        host.set_rulesets({"t": {"r": {"all": [{"m": {"kind": "a"}}], "run": "boom"}}})
+        state = host.assert_facts("t", [{"sid": "1", "kind": "a"}])
+        print("swallowed" if "boom" in state.get("exception", "") else "raised")
+        """
+    )
+    assert "swallowed" in result.stdout
+
+
+def test_trap9_engine_raises_on_an_action_exception(monkeypatch: pytest.MonkeyPatch) -> None:
+    pack = mini_pack()
+    compiled_pack = compiled(pack)
+    key = f"{compiled_pack.ruleset_name}/no-goals#0"
+
+    def failing(c: Any) -> None:
+        raise RuntimeError("rule action broke")
+
+    monkeypatch.setitem(engine._actions, key, failing)
+    # durable resolved the action when the ruleset was registered: swap it in its table too.
+    ruleset = engine._get_host().get_ruleset(compiled_pack.ruleset_name)
+    original = ruleset._actions["no-goals#0"]
+    from durable.engine import Promise
+
+    ruleset._actions["no-goals#0"] = Promise(failing)
+    try:
+        with pytest.raises(EngineError, match="rule action broke"):
+            compiled_pack.run(make_answers(QUIET, {"goals": "no", "mood": 5}))
+    finally:
+        ruleset._actions["no-goals#0"] = original
+    # The failed session was deleted: the next assessment is clean and complete.
+    assert fired_ids(make_answers(QUIET, {"goals": "no", "mood": 5})) == ["no-goals"]
+
+
+# TRAP 10 and 11: one host per process, one ruleset per pack content ---------------------------
+
+
+def test_trap10_and_11_one_host_and_one_ruleset_per_pack() -> None:
+    pack = mini_pack()
+    assert compiled(pack) is compiled(pack)
+    assert engine._get_host() is engine._get_host()
+
+
+# TRAP 12: asserting a fact no rule reads -------------------------------------------------------
+
+
+def test_trap12_engine_asserts_only_findings_that_rules_read() -> None:
+    compiled_pack = compiled(mini_pack())
+    read = {fid for loaded in mini_pack().rules for fid in loaded.findings_read}
+    assert compiled_pack._asserted_findings == read
+    assert "beta-unready" not in read
+    # beta-unready fires without being asserted as a fact, and nothing goes wrong.
+    answers = make_answers({"ptype": "beta", "phase": "planning"}, {**CALM, "beta_ready": "no"})
+    assert fired_ids(answers) == ["beta-unready"]
