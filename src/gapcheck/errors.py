@@ -72,7 +72,7 @@ class InputError(GapcheckError):
 class PackError(GapcheckError):
     """The assessment pack (questionnaire and rules) is invalid: a bug in the pack, not the input."""
 
-    def __init__(self, path: Path | str, message: str, *, rule: str | None = None) -> None:
+    def __init__(self, path: Path | str, message: str, rule: str | None = None) -> None:
         self.path = Path(path)
         self.rule = rule
         self.detail = message

@@ -1,0 +1,81 @@
+"""Area scores and delivery confidence, as docs/scoring.md defines them."""
+
+from __future__ import annotations
+
+import pytest
+
+from gapcheck.pack import Severity
+from gapcheck.scoring import area_scores, confidence, overall_score
+from tests.helpers import make_answers, mini_pack
+
+CONTEXT = {"ptype": "alpha", "phase": "planning"}
+
+
+def test_yes_no_and_scale_health_weighted_equally() -> None:
+    # goals yes -> 1, mood 3 -> 0.5, owner ann -> 1 (choice score): (1 + 0.5 + 1) / 3
+    scores = area_scores(mini_pack(), make_answers(CONTEXT, {"goals": "yes", "mood": 3, "owner": "ann"}))
+    assert scores["foundation"] == round(100 * 2.5 / 3)
+
+
+def test_unscored_types_and_not_applicable_do_not_count() -> None:
+    answers = make_answers(
+        CONTEXT, {"goals": "no", "mood": "not_applicable", "budget": 10, "notes": "x"}
+    )
+    assert area_scores(mini_pack(), answers)["foundation"] == 0
+
+
+def test_dont_know_earns_the_pack_credit() -> None:
+    answers = make_answers(CONTEXT, {"goals": "dont_know", "mood": 5})
+    assert area_scores(mini_pack(), answers)["foundation"] == round(100 * (0.25 + 1) / 2)
+
+
+def test_respondents_are_averaged_and_unanswered_areas_have_no_score() -> None:
+    answers = make_answers(CONTEXT, {"goals": "yes", "mood": 5}, {"goals": "no", "mood": 1})
+    scores = area_scores(mini_pack(), answers)
+    assert scores["foundation"] == 50
+    assert scores["leadership"] is None
+    assert overall_score(scores) == 50
+    assert overall_score({"a": None}) is None
+
+
+def test_hidden_section_is_scored_only_when_answered() -> None:
+    beta = {"ptype": "beta", "phase": "planning"}
+    answers = make_answers(beta, {"goals": "yes", "mood": 5, "beta_ready": "no"})
+    assert area_scores(mini_pack(), answers)["execution"] == 0
+
+
+@pytest.mark.parametrize(
+    ("overall", "severities", "rating"),
+    [
+        (90, [], "green"),
+        (90, [Severity.medium, Severity.medium], "green"),
+        (90, [Severity.medium] * 3, "amber-green"),
+        (74, [], "amber-green"),
+        (90, [Severity.high], "amber-green"),
+        (90, [Severity.high] * 2, "amber"),
+        (59, [], "amber"),
+        (90, [Severity.critical], "amber-red"),
+        (44, [], "amber-red"),
+        (90, [Severity.critical] * 2, "red"),
+        (29, [], "red"),
+        (None, [], "red"),
+    ],
+)
+def test_confidence_bands(overall: int | None, severities: list[Severity], rating: str) -> None:
+    result = confidence(mini_pack(), overall, severities, ["Execution health"])
+    assert result.rating == rating
+
+
+def test_justification_names_what_decided_it() -> None:
+    result = confidence(
+        mini_pack(), 52, [Severity.critical, Severity.high, Severity.high], ["Leadership"]
+    )
+    assert result.justification == (
+        "Delivery is in doubt: 1 critical finding, 2 high findings; overall score 52/100;"
+        " weakest area: Leadership."
+    )
+    green = confidence(mini_pack(), 88, [], ["Leadership"])
+    assert green.justification == (
+        "Delivery appears highly likely: no critical, high or medium finding;"
+        " overall score 88/100."
+    )
