@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from gapcheck import engine
+from gapcheck.conditions import AnswerValue
 from gapcheck.engine import compiled
 from gapcheck.errors import EngineError, PackError
 from gapcheck.pack import load_pack
@@ -54,8 +55,8 @@ def fired_ids(answers: Any) -> list[str]:
     return [firing.rule_id for firing in compiled(mini_pack()).run(answers)]
 
 
-QUIET = {"ptype": "alpha", "phase": "planning"}
-CALM = {"goals": "yes", "mood": 5}
+QUIET: dict[str, AnswerValue] = {"ptype": "alpha", "phase": "planning"}
+CALM: dict[str, AnswerValue] = {"goals": "yes", "mood": 5}
 
 
 # TRAP 1 and 13: facts that match no complete rule ---------------------------------------------
@@ -215,7 +216,7 @@ def test_trap7_raw_an_identical_fact_twice_is_observed() -> None:
 
 
 def test_trap7_engine_identical_respondents_and_repeated_findings() -> None:
-    same = {"goals": "no", "mood": 1}
+    same: dict[str, AnswerValue] = {"goals": "no", "mood": 1}
     answers = make_answers({"ptype": "alpha", "phase": "execution"}, same, same, same)
     firings = compiled(mini_pack()).run(answers)
     # Each respondent fires no-goals; the finding fact feeding derived-weak is asserted once.
@@ -234,7 +235,8 @@ def test_trap8_engine_refuses_a_pack_needing_too_many_fields(tmp_path: Path) -> 
         f"      - {{id: q{index}, type: yes_no, text: Question {index}}}" for index in range(130)
     )
     (pack_dir / "questionnaire.yaml").write_text(
-        f"sections:\n  - id: all\n    title: All\n    area: foundation\n    questions:\n{questions}\n"
+        "sections:\n  - id: all\n    title: All\n    area: foundation\n"
+        f"    questions:\n{questions}\n"
     )
     conditions = ", ".join(f"{{q: q{index}, eq: no}}" for index in range(130))
     (pack_dir / "wide.rules.yaml").write_text(

@@ -89,9 +89,15 @@ def test_bad_rule_id_and_extra_field(tmp_path: Path) -> None:
     with pytest.raises(PackError, match="String should match pattern"):
         load_pack(pack_with_rule(tmp_path / "a", "{q: goals, eq: no}", rule_id="Bad_Id"))
     folder = pack_with_rule(tmp_path / "b", "{q: goals, eq: no}")
-    text = (folder / "core.rules.yaml").read_text().replace("why: Testing.", "why: T.\n    colour: red")
+    text = (
+        (folder / "core.rules.yaml")
+        .read_text()
+        .replace("why: Testing.", "why: T.\n    colour: red")
+    )
     (folder / "core.rules.yaml").write_text(text)
-    with pytest.raises(PackError, match=r"rule added-rule: .*colour: Extra inputs are not permitted"):
+    with pytest.raises(
+        PackError, match=r"rule added-rule: .*colour: Extra inputs are not permitted"
+    ):
         load_pack(folder)
 
 

@@ -13,7 +13,9 @@ CONTEXT = {"ptype": "alpha", "phase": "planning"}
 
 def test_yes_no_and_scale_health_weighted_equally() -> None:
     # goals yes -> 1, mood 3 -> 0.5, owner ann -> 1 (choice score): (1 + 0.5 + 1) / 3
-    scores = area_scores(mini_pack(), make_answers(CONTEXT, {"goals": "yes", "mood": 3, "owner": "ann"}))
+    scores = area_scores(
+        mini_pack(), make_answers(CONTEXT, {"goals": "yes", "mood": 3, "owner": "ann"})
+    )
     assert scores["foundation"] == round(100 * 2.5 / 3)
 
 
@@ -76,6 +78,5 @@ def test_justification_names_what_decided_it() -> None:
     )
     green = confidence(mini_pack(), 88, [], ["Leadership"])
     assert green.justification == (
-        "Delivery appears highly likely: no critical, high or medium finding;"
-        " overall score 88/100."
+        "Delivery appears highly likely: no critical, high or medium finding; overall score 88/100."
     )

@@ -234,7 +234,7 @@ def _validate_set(
             for condition in (info.section.visible_if, question.visible_if)
         )
         value = given.get(question_id)
-        if value is None or value == "" or value == []:
+        if value is None or value in ("", []):
             if visible and question.required:
                 problem(question_id, "required answer missing", question.expected())
             continue
@@ -246,7 +246,7 @@ def _validate_set(
             )
             continue
         if isinstance(value, str) and value in SPECIAL_ANSWERS:
-            allowed = dict(zip(SPECIAL_ANSWERS, question.allowed_specials()))
+            allowed = dict(zip(SPECIAL_ANSWERS, question.allowed_specials(), strict=True))
             if not allowed[value]:
                 problem(question_id, f"'{value}' is not allowed here", question.expected())
                 continue

@@ -125,7 +125,9 @@ def assess(answers: Answers, pack: Pack) -> AssessmentResult:
         project=ProjectRef(**answers.project.model_dump()),
         assessed_on=answers.assessed_on,
         assessor=answers.assessor,
-        respondents=[RespondentRef(name=r.name, role=r.role, team=r.team) for r in answers.respondents],
+        respondents=[
+            RespondentRef(name=r.name, role=r.role, team=r.team) for r in answers.respondents
+        ],
         pack=PackRef(name=pack.name, version=pack.version, sha256=pack.sha256),
         answers_sha256=answers.sha256,
         scores=scores,
@@ -194,7 +196,9 @@ def _findings(pack: Pack, answers: Answers, firings: Sequence[Firing]) -> list[F
             for who, answer_set in sources:
                 for question_id in shown:
                     info = pack.questions[question_id]
-                    own_set = answers.context if info.section.scope.value == "project" else answer_set
+                    own_set = (
+                        answers.context if info.section.scope.value == "project" else answer_set
+                    )
                     owner = None if own_set is answers.context else who
                     text, state = _answer_text(info.question, own_set)
                     item = EvidenceItem(
@@ -219,9 +223,7 @@ def _findings(pack: Pack, answers: Answers, firings: Sequence[Firing]) -> list[F
                 )
             for finding_id in firing.findings:
                 derived_from.setdefault(finding_id)
-                because.setdefault(
-                    f"Follows from the finding \"{pack.rule(finding_id).rule.title}\""
-                )
+                because.setdefault(f'Follows from the finding "{pack.rule(finding_id).rule.title}"')
             if firing.absent_findings:
                 titles = ", ".join(f'"{pack.rule(f).rule.title}"' for f in firing.absent_findings)
                 because.setdefault(f"while none of these was found: {titles}")

@@ -57,7 +57,7 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
-        except Exception as error:  # noqa: BLE001 - the last guard against a traceback
+        except Exception as error:
             click.echo(
                 f"Error: internal error ({type(error).__name__}: {error}). This is a bug in"
                 " gapcheck; please report it with the input that caused it.",
@@ -164,10 +164,8 @@ def rules_list(output_format: str) -> None:
             click.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
             return
         click.echo(f"{pack.name} {pack.version}: {len(rows)} rules")
-        width = max(len(row["id"]) for row in rows)
+        width = max(len(loaded.rule.id) for loaded in pack.rules)
         for row in rows:
             click.echo(
                 f"{row['id']:<{width}}  {row['severity']:<8}  {row['area']:<14}  {row['title']}"
             )
-
-

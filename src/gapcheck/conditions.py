@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from enum import Enum
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -38,7 +38,7 @@ from pydantic import (
 #: A normalised answer value, as held in validated answers and facts.
 #: yes_no -> "yes"/"no"; scale/number -> int/float; single_choice -> choice id;
 #: multiple_choice -> tuple of choice ids; date -> datetime.date; text -> str.
-AnswerValue = Union[str, int, float, bool, dt.date, tuple[str, ...]]
+AnswerValue = str | int | float | bool | dt.date | tuple[str, ...]
 
 
 class AnswerState(str, Enum):
@@ -157,15 +157,13 @@ def _condition_kind(value: Any) -> str | None:
 
 
 Condition = Annotated[
-    Union[
-        Annotated[All, Tag("All")],
-        Annotated[AnyOf, Tag("AnyOf")],
-        Annotated[Not, Tag("Not")],
-        Annotated[Compare, Tag("Compare")],
-        Annotated[StateIs, Tag("StateIs")],
-        Annotated[FindingRef, Tag("FindingRef")],
-        Annotated[Differ, Tag("Differ")],
-    ],
+    Annotated[All, Tag("All")]
+    | Annotated[AnyOf, Tag("AnyOf")]
+    | Annotated[Not, Tag("Not")]
+    | Annotated[Compare, Tag("Compare")]
+    | Annotated[StateIs, Tag("StateIs")]
+    | Annotated[FindingRef, Tag("FindingRef")]
+    | Annotated[Differ, Tag("Differ")],
     Discriminator(
         _condition_kind,
         custom_error_type="invalid_condition",
@@ -180,7 +178,7 @@ All.model_rebuild()
 AnyOf.model_rebuild()
 Not.model_rebuild()
 
-ConditionNode = Union[All, AnyOf, Not, Compare, StateIs, FindingRef, Differ]
+ConditionNode = All | AnyOf | Not | Compare | StateIs | FindingRef | Differ
 
 
 def walk(condition: ConditionNode) -> Iterator[ConditionNode]:

@@ -87,11 +87,11 @@ _actions: dict[str, Any] = {}
 
 def _get_host() -> Any:
     """The process's one durable-rules host (TRAP 10), created on first use."""
-    global _host
+    global _host  # noqa: PLW0603 - one host per process, made on first use
     if _host is None:
         import durable.engine as durable_engine  # noqa: PLC0415 - keeps `gapcheck --help` fast
 
-        durable_engine.json = _OrjsonCodec  # type: ignore[assignment]
+        durable_engine.json = _OrjsonCodec
 
         class _Host(durable_engine.Host):  # type: ignore[misc]
             def _run(self) -> None:
@@ -219,8 +219,22 @@ class _Compiler:
                 return {"$or": [absent, _conjoin([{"$neq": {q: item}} for item in operand])]}
             return {"$and": [exists, _disjoin([{q: item} for item in operand])]}
         # A comparison holds only for a real answer; its negation also holds for no answer.
-        positive = {"eq": "$eq", "ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
-        opposite = {"eq": "$neq", "ne": "$eq", "lt": "$gte", "lte": "$gt", "gt": "$lte", "gte": "$lt"}
+        positive = {
+            "eq": "$eq",
+            "ne": "$neq",
+            "lt": "$lt",
+            "lte": "$lte",
+            "gt": "$gt",
+            "gte": "$gte",
+        }
+        opposite = {
+            "eq": "$neq",
+            "ne": "$eq",
+            "lt": "$gte",
+            "lte": "$gt",
+            "gt": "$lte",
+            "gte": "$lt",
+        }
         if negated:
             test = {q: operand} if opposite[op] == "$eq" else {opposite[op]: {q: operand}}
             return {"$or": [absent, test]}
@@ -236,7 +250,9 @@ class _Compiler:
         if isinstance(node, Not):
             return self.alternatives(node.not_, not negated)
         if isinstance(node, (Compare, StateIs)):
-            return [_Alternative(answer=[self.answer_atom(node, negated)], answer_questions=[node.q])]
+            return [
+                _Alternative(answer=[self.answer_atom(node, negated)], answer_questions=[node.q])
+            ]
         if isinstance(node, FindingRef):
             if negated:
                 return [_Alternative(absent_findings=[node.finding])]
@@ -259,7 +275,9 @@ class _Compiler:
             ]
         if conjunctive:
             for alts in mixed:
-                result = [left.merged(right) for left in result or [_Alternative()] for right in alts]
+                result = [
+                    left.merged(right) for left in result or [_Alternative()] for right in alts
+                ]
         else:
             for alts in mixed:
                 result.extend(alts)
@@ -366,7 +384,7 @@ class CompiledPack:
         with _host_lock:
             try:
                 host.get_ruleset(self.ruleset_name)
-            except Exception:  # noqa: BLE001 - durable raises a bare Exception when absent
+            except Exception:
                 host.set_rulesets({self.ruleset_name: _with_run_names(definition)})
 
     def _action_key(self, name: str) -> str:
@@ -376,7 +394,9 @@ class CompiledPack:
         count = 3  # sid, kind, ri
         for question_id in self._field_questions:
             question = self.pack.questions[question_id].question
-            count += 2 + (len(question.choices) if question.type is QuestionType.multiple_choice else 0)
+            count += 2 + (
+                len(question.choices) if question.type is QuestionType.multiple_choice else 0
+            )
         if count > MAX_FACT_FIELDS:
             raise PackError(
                 self.pack.location,

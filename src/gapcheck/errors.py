@@ -70,7 +70,7 @@ class InputError(GapcheckError):
 
 
 class PackError(GapcheckError):
-    """The assessment pack (questionnaire and rules) is invalid: a bug in the pack, not the input."""
+    """The assessment pack (questionnaire or rules) is invalid: the pack is at fault."""
 
     def __init__(self, path: Path | str, message: str, rule: str | None = None) -> None:
         self.path = Path(path)

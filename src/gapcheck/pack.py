@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
+import math
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
 from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,11 @@ from gapcheck.conditions import (
     walk,
 )
 from gapcheck.errors import PackError
+
+if sys.version_info >= (3, 11):
+    from importlib.resources.abc import Traversable
+else:
+    from importlib.abc import Traversable
 
 QUESTION_ID = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
 RULE_ID = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
@@ -192,7 +197,7 @@ class Question(Strict):
 
     def expected(self) -> str:
         """What a valid answer looks like, for error messages and the editor template."""
-        specials = [s for s, ok in zip(SPECIAL_ANSWERS, self.allowed_specials()) if ok]
+        specials = [s for s, ok in zip(SPECIAL_ANSWERS, self.allowed_specials(), strict=True) if ok]
         tail = f", or {' / '.join(specials)}" if specials else ""
         if self.type is QuestionType.yes_no:
             return f"yes or no{tail}"
@@ -234,7 +239,7 @@ class Question(Strict):
         if kind in (QuestionType.scale, QuestionType.number):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError("not a number")
-            if value != value or value in (float("inf"), float("-inf")):
+            if not math.isfinite(value):
                 raise ValueError("not a finite number")
             if kind is QuestionType.scale or self.integer:
                 if isinstance(value, float) and not value.is_integer():
@@ -245,7 +250,8 @@ class Question(Strict):
                 raise ValueError(f"{value} is below the minimum {low:g}")
             if high is not None and value > high:
                 raise ValueError(f"{value} is above the maximum {high:g}")
-            return value
+            number: int | float = value
+            return number
         if kind is QuestionType.single_choice:
             if not isinstance(value, str) or value not in self.choice_ids:
                 raise ValueError(f"{value!r} is not one of the offered choices")
@@ -530,9 +536,8 @@ def _check_question_shape(question: Question, path: Path) -> None:
         raise PackError(path, f"{where}: a choice id is used twice")
     if kind is not QuestionType.number and (question.min is not None or question.max is not None):
         raise PackError(path, f"{where}: only number questions have min and max")
-    if kind is QuestionType.number and question.min is not None and question.max is not None:
-        if question.min > question.max:
-            raise PackError(path, f"{where}: min is above max")
+    if question.min is not None and question.max is not None and question.min > question.max:
+        raise PackError(path, f"{where}: min is above max")
     if kind is QuestionType.yes_no and question.healthy not in ("yes", "no"):
         raise PackError(path, f"{where}: healthy must be yes or no")
     if kind is QuestionType.scale and question.healthy not in ("yes", "no", "high", "low"):
@@ -616,7 +621,9 @@ def _check_rules(
                 path, f"unknown area '{rule.area}' (areas: {', '.join(sorted(area_ids))})", rule.id
             )
         if rule.source not in meta.article_sections:
-            raise PackError(path, f"source '{rule.source}' is not a section of the article", rule.id)
+            raise PackError(
+                path, f"source '{rule.source}' is not a section of the article", rule.id
+            )
         _check_rule_condition(rule, path, questions, by_id)
 
     strata = _strata(by_id)
@@ -676,16 +683,19 @@ def _check_rule_condition(
                 raise PackError(path, f"unknown question '{node.differ}'", rule.id)
             if info.section.scope is not Scope.respondent:
                 raise PackError(
-                    path, f"'{node.differ}' is answered once per project: respondents can't differ",
+                    path,
+                    f"'{node.differ}' is answered once per project: respondents can't differ",
                     rule.id,
                 )
             if info.question.type in (QuestionType.text, QuestionType.multiple_choice):
                 raise PackError(
-                    path, f"'differ' compares yes/no, scale, number, choice or date answers;"
-                    f" '{node.differ}' is {info.question.type.value}", rule.id,
+                    path,
+                    f"'differ' compares yes/no, scale, number, choice or date answers;"
+                    f" '{node.differ}' is {info.question.type.value}",
+                    rule.id,
                 )
             if node.by and info.question.type in (QuestionType.yes_no, QuestionType.single_choice):
-                raise PackError(path, f"'by' needs a number, scale or date question", rule.id)
+                raise PackError(path, "'by' needs a number, scale or date question", rule.id)
     if differ_negated(rule.when):
         raise PackError(path, "'differ' cannot sit under 'not'", rule.id)
 

@@ -30,7 +30,9 @@ class Confidence:
     justification: str
 
 
-def answer_health(question: Question, state: AnswerState, value: object, dont_know: float) -> float | None:
+def answer_health(
+    question: Question, state: AnswerState, value: object, dont_know: float
+) -> float | None:
     """The health of one answer, 0 to 1; None when it does not count toward a score."""
     if state is AnswerState.dont_know:
         return dont_know if _is_scored(question) else None
@@ -101,7 +103,11 @@ def confidence(
     pack: Pack, overall: int | None, severities: Iterable[Severity], weakest: Sequence[str]
 ) -> Confidence:
     counts = Counter(severities)
-    critical, high, medium = (counts[Severity.critical], counts[Severity.high], counts[Severity.medium])
+    critical, high, medium = (
+        counts[Severity.critical],
+        counts[Severity.high],
+        counts[Severity.medium],
+    )
     score = overall if overall is not None else 0
     bands = pack.meta.scoring.confidence
     chosen = bands[-1]
