@@ -247,14 +247,14 @@ class Question(Strict):
                 value = int(value)
             low, high = (1, 5) if kind is QuestionType.scale else (self.min, self.max)
             if low is not None and value < low:
-                raise ValueError(f"{value} is below the minimum {low:g}")
+                raise ValueError(f"below the minimum {low:g}")
             if high is not None and value > high:
-                raise ValueError(f"{value} is above the maximum {high:g}")
+                raise ValueError(f"above the maximum {high:g}")
             number: int | float = value
             return number
         if kind is QuestionType.single_choice:
             if not isinstance(value, str) or value not in self.choice_ids:
-                raise ValueError(f"{value!r} is not one of the offered choices")
+                raise ValueError("not one of the offered choices")
             return value
         if kind is QuestionType.multiple_choice:
             items = [value] if isinstance(value, str) else value
