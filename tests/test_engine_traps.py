@@ -139,11 +139,15 @@ def test_trap4_engine_facts_carry_one_type_per_question() -> None:
     answers = make_answers(
         {"ptype": "alpha", "phase": "execution", "size": 200},
         {"goals": "yes", "mood": 3, "golive": dt.date(2026, 1, 31), "tools": ("jira",)},
+        {"goals": "no", "mood": 3, "golive": "dont_know"},
     )
     facts = compiled(pack).facts(answers)
     respondent = next(fact for fact in facts if fact["kind"] == "resp")
     assert respondent["size"] == 200
-    assert respondent["golive"] == dt.date(2026, 1, 31).toordinal()
+    peers = [fact for fact in facts if fact["kind"] == "peer" and fact["pq"] == "golive"]
+    assert peers[0]["golive"] == dt.date(2026, 1, 31).toordinal()
+    assert "golive" not in peers[1]
+    assert peers[1]["golive__s"] == "dont_know"
     assert respondent["tools"] == 1
     assert respondent["tools__jira"] == 1
     assert respondent["goals"] == "yes"

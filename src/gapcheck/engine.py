@@ -241,14 +241,28 @@ class _Compiler:
         test = {q: operand} if positive[op] == "$eq" else {positive[op]: {q: operand}}
         return {"$and": [exists, test]}
 
-    def alternatives(self, node: ConditionNode, negated: bool = False) -> list[_Alternative]:
+    def alternatives(self, node: ConditionNode) -> list[_Alternative]:
         """Expand a condition into alternatives (a disjunction), ``not`` pushed to the leaves.
 
-        Answer tests combine freely inside one fact pattern; only findings and respondent
-        pairs, which need their own patterns, multiply the alternatives.
+        Fully expanded, each alternative says exactly which answers made a firing happen, so the
+        evidence shows only those. A condition too large to expand keeps its answer-only parts
+        grouped in one fact pattern instead (same meaning, coarser evidence).
         """
+        try:
+            return self._expand(node, negated=False, split_answers=True)
+        except _TooManyAlternatives:
+            try:
+                return self._expand(node, negated=False, split_answers=False)
+            except _TooManyAlternatives:
+                raise ValueError(
+                    f"the condition expands to more than {MAX_ALTERNATIVES} alternatives"
+                ) from None
+
+    def _expand(
+        self, node: ConditionNode, negated: bool, split_answers: bool
+    ) -> list[_Alternative]:
         if isinstance(node, Not):
-            return self.alternatives(node.not_, not negated)
+            return self._expand(node.not_, not negated, split_answers)
         if isinstance(node, (Compare, StateIs)):
             return [
                 _Alternative(answer=[self.answer_atom(node, negated)], answer_questions=[node.q])
@@ -261,29 +275,37 @@ class _Compiler:
             return [_Alternative(differs=[node])]
         children = node.all if isinstance(node, All) else node.any
         conjunctive = isinstance(node, All) != negated
-        expanded = [self.alternatives(child, negated) for child in children]
-        pure = [alts[0] for alts in expanded if _is_pure_answer(alts)]
-        mixed = [alts for alts in expanded if not _is_pure_answer(alts)]
-        combine = _conjoin if conjunctive else _disjoin
+        expanded = [self._expand(child, negated, split_answers) for child in children]
         result: list[_Alternative] = []
-        if pure:
-            result = [
-                _Alternative(
-                    answer=[combine([_conjoin(alt.answer) for alt in pure])],
-                    answer_questions=[q for alt in pure for q in alt.answer_questions],
-                )
-            ]
+        if not split_answers:
+            # Answer-only children become one pattern: `$and`/`$or` inside a single fact.
+            pure = [alts[0] for alts in expanded if _is_pure_answer(alts)]
+            expanded = [alts for alts in expanded if not _is_pure_answer(alts)]
+            if pure:
+                combine = _conjoin if conjunctive else _disjoin
+                result = [
+                    _Alternative(
+                        answer=[combine([_conjoin(alt.answer) for alt in pure])],
+                        answer_questions=[q for alt in pure for q in alt.answer_questions],
+                    )
+                ]
         if conjunctive:
-            for alts in mixed:
+            for alts in expanded:
                 result = [
                     left.merged(right) for left in result or [_Alternative()] for right in alts
                 ]
+                if len(result) > MAX_ALTERNATIVES:
+                    raise _TooManyAlternatives
         else:
-            for alts in mixed:
+            for alts in expanded:
                 result.extend(alts)
         if len(result) > MAX_ALTERNATIVES:
-            raise ValueError(f"the condition expands to more than {MAX_ALTERNATIVES} alternatives")
+            raise _TooManyAlternatives
         return result
+
+
+class _TooManyAlternatives(Exception):
+    pass
 
 
 def _is_pure_answer(alternatives: list[_Alternative]) -> bool:
@@ -342,6 +364,7 @@ class CompiledPack:
         )
         definition: dict[str, Json] = {}
         fields: set[str] = set()
+        peers: set[str] = set()
         for loaded in pack.rules:
             try:
                 alternatives = compiler.alternatives(loaded.rule.when)
@@ -354,8 +377,9 @@ class CompiledPack:
                 self._plans[name] = plan
                 _actions[self._action_key(name)] = self._make_action(name, plan)
                 fields.update(plan.answer_questions)
-                fields.update(question for question, _, _ in plan.differs)
+                peers.update(question for question, _, _ in plan.differs)
         self._field_questions = tuple(q for q in pack.questions if q in fields)
+        self._peer_questions = tuple(q for q in pack.questions if q in peers)
         project_ids = {info.question.id for info in pack.project_questions()}
         self._project_fields = tuple(q for q in self._field_questions if q in project_ids)
         self._respondent_fields = tuple(q for q in self._field_questions if q not in project_ids)
@@ -425,6 +449,11 @@ class CompiledPack:
                     {f"n{number}$not": {"$and": [{"kind": "finding"}, {"fid": finding}]}}
                 )
         differs = []
+        questions = [differ.differ for differ in alternative.differs]
+        if len(set(questions)) != len(questions):
+            raise PackError(
+                loaded.path, "two 'differ' tests on one question in one alternative", loaded.rule.id
+            )
         for number, differ in enumerate(alternative.differs):
             x, y = f"x{number}", f"y{number}"
             q = differ.differ
@@ -437,12 +466,16 @@ class CompiledPack:
                 }
             else:
                 apart = {"$neq": {q: {x: q}}}
-            patterns.append({x: {"$and": [{"kind": "resp"}, {"$ex": {q: 1}}]}})
+            # Pairs match "peer" facts, one per respondent and question: durable binds each
+            # pattern of a rule to a different fact, so matching respondent facts here would
+            # stop the respondent that satisfies the answer tests from also being in the pair.
+            patterns.append({x: {"$and": [{"kind": "peer"}, {"pq": q}, {"$ex": {q: 1}}]}})
             patterns.append(
                 {
                     y: {
                         "$and": [
-                            {"kind": "resp"},
+                            {"kind": "peer"},
+                            {"pq": q},
                             {"$gt": {"ri": {x: "ri"}}},
                             {"$ex": {q: 1}},
                             apart,
@@ -492,7 +525,9 @@ class CompiledPack:
     # -- running one assessment --
 
     def facts(self, answers: Answers) -> list[Json]:
-        """The session's facts: the project context, one per respondent, then the end marker."""
+        """The session's facts: the project context, one per respondent (with the context's
+        answers too), one "peer" per respondent and question a ``differ`` reads, the end marker.
+        """
         pack = self.pack
         context: Json = {"sid": _SESSION_ID, "kind": "ctx"}
         _encode_set(pack, self._project_fields, answers.context, context)
@@ -502,6 +537,18 @@ class CompiledPack:
             fact: Json = {"sid": _SESSION_ID, "kind": "resp", "ri": index, **shared}
             _encode_set(pack, self._respondent_fields, respondent.answers, fact)
             facts.append(fact)
+        if len(answers.respondents) > 1:
+            # A pair needs two respondents; with one, no peer fact could ever match.
+            for question_id in self._peer_questions:
+                for index, respondent in enumerate(answers.respondents):
+                    peer: Json = {
+                        "sid": _SESSION_ID,
+                        "kind": "peer",
+                        "pq": question_id,
+                        "ri": index,
+                    }
+                    _encode_set(pack, (question_id,), respondent.answers, peer)
+                    facts.append(peer)
         facts.append({"sid": _SESSION_ID, "kind": "end"})
         return facts
 

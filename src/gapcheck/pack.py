@@ -51,7 +51,7 @@ else:
 QUESTION_ID = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
 RULE_ID = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 #: Field names the engine uses in its facts; questions may not take them.
-RESERVED_QUESTION_IDS = frozenset({"id", "sid", "kind", "ri", "fid", "n", "stage"})
+RESERVED_QUESTION_IDS = frozenset({"id", "sid", "kind", "ri", "fid", "n", "pq", "stage"})
 
 
 class Strict(BaseModel):
