@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 import orjson
 
@@ -82,14 +82,19 @@ class _OrjsonCodec:
 
 _host_lock = threading.Lock()
 _host: Any = None
-_actions: dict[str, Any] = {}
+_native: Any = None
+
+
+def _no_action(c: Any) -> None:
+    """durable-rules wants a callable per rule; the lean driver below never calls it."""
 
 
 def _get_host() -> Any:
     """The process's one durable-rules host (TRAP 10), created on first use."""
-    global _host  # noqa: PLW0603 - one host per process, made on first use
+    global _host, _native  # noqa: PLW0603 - one host per process, made on first use
     if _host is None:
         import durable.engine as durable_engine  # noqa: PLC0415 - keeps `gapcheck --help` fast
+        import durable_rules_engine  # noqa: PLC0415
 
         durable_engine.json = _OrjsonCodec
 
@@ -98,9 +103,10 @@ def _get_host() -> Any:
                 """TRAP 2: no dispatcher or timer threads; gapcheck uses no timers."""
 
             def get_action(self, action_name: str) -> Any:
-                return _actions[action_name]
+                return _no_action
 
         _host = _Host()
+        _native = durable_rules_engine
     return _host
 
 
@@ -129,21 +135,50 @@ def encode_value(kind: QuestionType, value: AnswerValue) -> Any:
     return value
 
 
-def _encode_set(pack: Pack, plan: Iterable[str], answers: AnswerSet, fact: Json) -> None:
+Encoder = Callable[[str, Any, Json], None]
+
+
+def _encode_plain(question_id: str, value: Any, fact: Json) -> None:
+    fact[question_id] = value
+
+
+def _encode_date(question_id: str, value: Any, fact: Json) -> None:
+    fact[question_id] = value.toordinal()
+
+
+def _encode_text(question_id: str, value: Any, fact: Json) -> None:
+    fact[question_id] = 1  # rules only test presence of free text; it never enters the engine
+
+
+def _encode_choices(question_id: str, value: Any, fact: Json) -> None:
+    fact[question_id] = len(value)
+    for choice in value:
+        fact[question_id + _CHOICE_SEPARATOR + choice] = 1
+
+
+_ENCODERS: dict[QuestionType, Encoder] = {
+    QuestionType.date: _encode_date,
+    QuestionType.text: _encode_text,
+    QuestionType.multiple_choice: _encode_choices,
+}
+
+
+def _encoders(pack: Pack, question_ids: Iterable[str]) -> dict[str, Encoder]:
+    return {
+        question_id: _ENCODERS.get(pack.questions[question_id].question.type, _encode_plain)
+        for question_id in question_ids
+    }
+
+
+def _encode_set(encoders: Mapping[str, Encoder], answers: AnswerSet, fact: Json) -> None:
+    """Add the answers the rules read to a fact; special answers go to a field of their own."""
     values = answers.values
-    states = answers.states
-    for question_id in plan:
-        state = states.get(question_id)
-        if state is None:
+    for question_id, state in answers.states.items():
+        encoder = encoders.get(question_id)
+        if encoder is None:
             continue
         if state is AnswerState.answered:
-            kind = pack.questions[question_id].question.type
-            value = values[question_id]
-            fact[question_id] = encode_value(kind, value)
-            if kind is QuestionType.multiple_choice:
-                assert isinstance(value, tuple)
-                for choice in value:
-                    fact[question_id + _CHOICE_SEPARATOR + choice] = 1
+            encoder(question_id, values[question_id], fact)
         else:
             fact[question_id + _STATE_SUFFIX] = state.value
 
@@ -157,7 +192,8 @@ class _Alternative:
 
     answer: list[Json] = field(default_factory=list)
     answer_questions: list[str] = field(default_factory=list)
-    findings: list[str] = field(default_factory=list)
+    #: Each slot is one finding pattern, satisfied by any of the finding ids it lists.
+    findings: list[tuple[str, ...]] = field(default_factory=list)
     absent_findings: list[str] = field(default_factory=list)
     differs: list[Differ] = field(default_factory=list)
 
@@ -249,7 +285,7 @@ class _Compiler:
         grouped in one fact pattern instead (same meaning, coarser evidence).
         """
         try:
-            return self._expand(node, negated=False, split_answers=True)
+            return _merge_alternatives(self._expand(node, negated=False, split_answers=True))
         except _TooManyAlternatives:
             try:
                 return self._expand(node, negated=False, split_answers=False)
@@ -270,7 +306,7 @@ class _Compiler:
         if isinstance(node, FindingRef):
             if negated:
                 return [_Alternative(absent_findings=[node.finding])]
-            return [_Alternative(findings=[node.finding])]
+            return [_Alternative(findings=[(node.finding,)])]
         if isinstance(node, Differ):
             return [_Alternative(differs=[node])]
         children = node.all if isinstance(node, All) else node.any
@@ -308,6 +344,55 @@ class _TooManyAlternatives(Exception):
     pass
 
 
+def _merge_alternatives(alternatives: list[_Alternative]) -> list[_Alternative]:
+    """Fold alternatives back together where that loses no evidence: each durable rule costs
+    matching time on every fact (about 1 us a rule and project here), firings cost more.
+
+    - Alternatives alike but for one finding slot become one slot accepting any of those
+      findings (the matched fact still says which one fired).
+    - Alternatives alike but for their answer tests on the same questions become one pattern
+      with ``$or`` (the evidence names the same questions either way).
+    """
+
+    def differ_key(alt: _Alternative) -> tuple[tuple[str, float], ...]:
+        return tuple((d.differ, d.by) for d in alt.differs)
+
+    by_rest: dict[str, _Alternative] = {}
+    for alt in alternatives:
+        if len(alt.findings) != 1:
+            by_rest[f"unique-{len(by_rest)}"] = alt
+            continue
+        key = _dumps([alt.answer, alt.answer_questions, alt.absent_findings, differ_key(alt)])
+        if key in by_rest:
+            kept = by_rest[key]
+            slot = tuple(dict.fromkeys(kept.findings[0] + alt.findings[0]))
+            by_rest[key] = _Alternative(
+                kept.answer, kept.answer_questions, [slot], kept.absent_findings, kept.differs
+            )
+        else:
+            by_rest[key] = alt
+    by_questions: dict[str, _Alternative] = {}
+    for alt in by_rest.values():
+        if not alt.answer:
+            by_questions[f"unique-{len(by_questions)}"] = alt
+            continue
+        key = _dumps(
+            [sorted(set(alt.answer_questions)), alt.findings, alt.absent_findings, differ_key(alt)]
+        )
+        if key in by_questions:
+            kept = by_questions[key]
+            by_questions[key] = _Alternative(
+                [_disjoin([_conjoin(kept.answer), _conjoin(alt.answer)])],
+                kept.answer_questions,
+                kept.findings,
+                kept.absent_findings,
+                kept.differs,
+            )
+        else:
+            by_questions[key] = alt
+    return list(by_questions.values())
+
+
 def _is_pure_answer(alternatives: list[_Alternative]) -> bool:
     return (
         len(alternatives) == 1
@@ -320,8 +405,7 @@ def _is_pure_answer(alternatives: list[_Alternative]) -> bool:
 # --- the compiled pack -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Firing:
+class Firing(NamedTuple):
     """One match of one alternative of a rule: which facts made it fire."""
 
     rule_id: str
@@ -342,9 +426,14 @@ class _AlternativePlan:
     index: int
     uses_context: bool
     answer_questions: tuple[str, ...]
-    findings: tuple[str, ...]
+    finding_slots: int
     absent_findings: tuple[str, ...]
     differs: tuple[tuple[str, str, str], ...]  # (question, alias x, alias y)
+    #: Whether some rule reads this finding, so it must be asserted as a fact (TRAP 12).
+    announce: bool
+    #: What a firing's message must be read for: the respondent's index only ("resp"),
+    #: nothing ("ctx"), or everything ("full": findings and pairs).
+    shape: Literal["resp", "ctx", "full"]
 
 
 class CompiledPack:
@@ -356,71 +445,76 @@ class CompiledPack:
         compiler = _Compiler(pack)
         read_by_rules = {fid for loaded in pack.rules for fid in loaded.findings_read}
         self._asserted_findings = frozenset(read_by_rules)
-        self._plans: dict[str, _AlternativePlan] = {}
-        self._fired: list[tuple[_AlternativePlan, Mapping[str, Any]]] = []
-        self._asserted: set[str] = set()
         self._stage_count = max(
             (loaded.stratum for loaded in pack.rules if _has_absence(loaded)), default=0
         )
-        definition: dict[str, Json] = {}
-        fields: set[str] = set()
-        peers: set[str] = set()
+        expanded: list[tuple[LoadedRule, list[_Alternative]]] = []
         for loaded in pack.rules:
             try:
-                alternatives = compiler.alternatives(loaded.rule.when)
+                expanded.append((loaded, compiler.alternatives(loaded.rule.when)))
             except ValueError as error:
                 raise PackError(loaded.path, str(error), rule=loaded.rule.id) from error
+        self._peer_groups = _peer_groups(
+            [alternative for _, alternatives in expanded for alternative in alternatives]
+        )
+        #: What to do when a durable rule fires: record a finding, or assert stage N (0: none).
+        self._handlers: dict[str, _AlternativePlan | int] = {}
+        definition: dict[str, Json] = {}
+        fields: set[str] = set()
+        for loaded, alternatives in expanded:
             for index, alternative in enumerate(alternatives):
                 name = f"{loaded.rule.id}#{index}"
                 rule_json, plan = self._compile_alternative(loaded, index, alternative)
-                definition[name] = {**rule_json, "run": self._action_key(name)}
-                self._plans[name] = plan
-                _actions[self._action_key(name)] = self._make_action(name, plan)
+                definition[name] = rule_json
+                self._handlers[name] = plan
                 fields.update(plan.answer_questions)
-                peers.update(question for question, _, _ in plan.differs)
         self._field_questions = tuple(q for q in pack.questions if q in fields)
-        self._peer_questions = tuple(q for q in pack.questions if q in peers)
         project_ids = {info.question.id for info in pack.project_questions()}
-        self._project_fields = tuple(q for q in self._field_questions if q in project_ids)
-        self._respondent_fields = tuple(q for q in self._field_questions if q not in project_ids)
-        self._check_field_count()
-        definition["gapcheck-end"] = {
-            "all": [{"e": {"kind": "end"}}],
-            "pri": 1,
-            "run": self._action_key("gapcheck-end"),
+        self._project_encoders = _encoders(
+            pack, [q for q in self._field_questions if q in project_ids]
+        )
+        self._respondent_encoders = _encoders(
+            pack, [q for q in self._field_questions if q not in project_ids]
+        )
+        peer_groups: dict[str, list[str]] = {}
+        for question_id, group in self._peer_groups.items():
+            peer_groups.setdefault(group, []).append(question_id)
+        self._peer_encoders = {
+            group: _encoders(pack, question_ids) for group, question_ids in peer_groups.items()
         }
-        _actions[self._action_key("gapcheck-end")] = self._stage_action(1)
+        self._check_field_count()
+        # TRAP 6: the end rule always matches, so every session can be deleted safely. It also
+        # opens the first stage of rules that read the absence of a finding (TRAP 3).
+        definition["gapcheck-end"] = {"all": [{"e": {"kind": "end"}}], "pri": 1}
+        self._handlers["gapcheck-end"] = 1 if self._stage_count >= 1 else 0
         for stage in range(1, self._stage_count):
             name = f"gapcheck-stage-{stage}"
             definition[name] = {
                 "all": [{"s": {"$and": [{"kind": "stage"}, {"n": stage}]}}],
                 "pri": 2 * stage + 1,
-                "run": self._action_key(name),
             }
-            _actions[self._action_key(name)] = self._stage_action(stage + 1)
+            self._handlers[name] = stage + 1
         # TRAP 1 / 13: every fact half-matches this rule, so no fact is ever "not handled".
         definition["gapcheck-sink"] = {
-            "all": [{"m": {"$ex": {"sid": 1}}}, {"z": {"kind": "gapcheck-never-asserted"}}],
-            "run": self._action_key("gapcheck-end"),
+            "all": [{"m": {"$ex": {"sid": 1}}}, {"z": {"kind": "gapcheck-never-asserted"}}]
         }
         self.definition = definition
         host = _get_host()
         with _host_lock:
             try:
-                host.get_ruleset(self.ruleset_name)
-            except Exception:
-                host.set_rulesets({self.ruleset_name: _with_run_names(definition)})
-
-    def _action_key(self, name: str) -> str:
-        return f"{self.ruleset_name}/{name}"
+                ruleset = host.get_ruleset(self.ruleset_name)
+            except Exception:  # durable raises a bare Exception for an unknown ruleset
+                runnable = {name: {**rule, "run": name} for name, rule in definition.items()}
+                host.set_rulesets({self.ruleset_name: runnable})
+                ruleset = host.get_ruleset(self.ruleset_name)
+        self._ruleset_handle = ruleset._handle
 
     def _check_field_count(self) -> None:
         count = 3  # sid, kind, ri
         for question_id in self._field_questions:
             question = self.pack.questions[question_id].question
-            count += 2 + (
-                len(question.choices) if question.type is QuestionType.multiple_choice else 0
-            )
+            choices = len(question.choices) if question.type is QuestionType.multiple_choice else 0
+            count += 2 + choices
         if count > MAX_FACT_FIELDS:
             raise PackError(
                 self.pack.location,
@@ -439,8 +533,9 @@ class CompiledPack:
         if alternative.answer:
             kind = "ctx" if uses_context else "resp"
             patterns.append({"r": _conjoin([{"kind": kind}, *alternative.answer])})
-        for number, finding in enumerate(alternative.findings):
-            patterns.append({f"f{number}": {"$and": [{"kind": "finding"}, {"fid": finding}]}})
+        for number, slot in enumerate(alternative.findings):
+            accepted = _disjoin([{"fid": finding} for finding in slot])
+            patterns.append({f"f{number}": {"$and": [{"kind": "finding"}, accepted]}})
         if alternative.absent_findings:
             # TRAP 3: absence is only trusted once the stage marker says findings are settled.
             patterns.append({"s": {"$and": [{"kind": "stage"}, {"n": loaded.stratum}]}})
@@ -457,6 +552,7 @@ class CompiledPack:
         for number, differ in enumerate(alternative.differs):
             x, y = f"x{number}", f"y{number}"
             q = differ.differ
+            group = self._peer_groups[q]
             if differ.by:
                 apart: Json = {
                     "$or": [
@@ -466,16 +562,16 @@ class CompiledPack:
                 }
             else:
                 apart = {"$neq": {q: {x: q}}}
-            # Pairs match "peer" facts, one per respondent and question: durable binds each
-            # pattern of a rule to a different fact, so matching respondent facts here would
-            # stop the respondent that satisfies the answer tests from also being in the pair.
-            patterns.append({x: {"$and": [{"kind": "peer"}, {"pq": q}, {"$ex": {q: 1}}]}})
+            # Pairs match "peer" facts, not respondent facts: durable binds each pattern of a
+            # rule to a different fact, so a respondent fact taken by the pair could not also
+            # satisfy the rule's answer tests.
+            patterns.append({x: {"$and": [{"kind": "peer"}, {"pq": group}, {"$ex": {q: 1}}]}})
             patterns.append(
                 {
                     y: {
                         "$and": [
                             {"kind": "peer"},
-                            {"pq": q},
+                            {"pq": group},
                             {"$gt": {"ri": {x: "ri"}}},
                             {"$ex": {q: 1}},
                             apart,
@@ -489,65 +585,42 @@ class CompiledPack:
             index=index,
             uses_context=uses_context,
             answer_questions=tuple(dict.fromkeys(alternative.answer_questions)),
-            findings=tuple(alternative.findings),
+            finding_slots=len(alternative.findings),
             absent_findings=tuple(alternative.absent_findings),
             differs=tuple(differs),
+            announce=loaded.rule.id in self._asserted_findings,
+            shape=(
+                "full"
+                if alternative.findings or alternative.differs or not alternative.answer
+                else "ctx"
+                if uses_context
+                else "resp"
+            ),
         )
         rule_json: Json = {"all": patterns, "pri": 2 * loaded.stratum}
         return rule_json, plan
 
-    # -- actions: called by durable-rules, synchronously, inside assert_facts --
-
-    def _make_action(self, name: str, plan: _AlternativePlan) -> Any:
-        fired = self._fired
-        asserted = self._asserted
-        announce = plan.rule_id in self._asserted_findings
-
-        def action(c: Any) -> None:
-            fired.append((plan, c._m))
-            if announce and plan.rule_id not in asserted:
-                # TRAP 12: only findings some rule reads become facts, and each only once
-                # (TRAP 7: re-asserting an identical fact is an error).
-                asserted.add(plan.rule_id)
-                c.assert_fact({"kind": "finding", "fid": plan.rule_id})
-
-        return action
-
-    def _stage_action(self, stage: int) -> Any:
-        needed = stage <= self._stage_count
-
-        def action(c: Any) -> None:
-            if needed:
-                c.assert_fact({"kind": "stage", "n": stage})
-
-        return action
-
     # -- running one assessment --
 
     def facts(self, answers: Answers) -> list[Json]:
-        """The session's facts: the project context, one per respondent (with the context's
-        answers too), one "peer" per respondent and question a ``differ`` reads, the end marker.
+        """The session's facts: the project context; one per respondent, carrying the context
+        too; "peer" facts for ``differ`` pairs when there are two respondents or more; the end
+        marker last.
         """
-        pack = self.pack
         context: Json = {"sid": _SESSION_ID, "kind": "ctx"}
-        _encode_set(pack, self._project_fields, answers.context, context)
+        _encode_set(self._project_encoders, answers.context, context)
         shared = {key: value for key, value in context.items() if key not in ("sid", "kind")}
         facts = [context]
         for index, respondent in enumerate(answers.respondents):
             fact: Json = {"sid": _SESSION_ID, "kind": "resp", "ri": index, **shared}
-            _encode_set(pack, self._respondent_fields, respondent.answers, fact)
+            _encode_set(self._respondent_encoders, respondent.answers, fact)
             facts.append(fact)
         if len(answers.respondents) > 1:
             # A pair needs two respondents; with one, no peer fact could ever match.
-            for question_id in self._peer_questions:
+            for group, encoders in self._peer_encoders.items():
                 for index, respondent in enumerate(answers.respondents):
-                    peer: Json = {
-                        "sid": _SESSION_ID,
-                        "kind": "peer",
-                        "pq": question_id,
-                        "ri": index,
-                    }
-                    _encode_set(pack, (question_id,), respondent.answers, peer)
+                    peer: Json = {"sid": _SESSION_ID, "kind": "peer", "ri": index, "pq": group}
+                    _encode_set(encoders, respondent.answers, peer)
                     facts.append(peer)
         facts.append({"sid": _SESSION_ID, "kind": "end"})
         return facts
@@ -557,46 +630,126 @@ class CompiledPack:
         return self.run_facts(self.facts(answers))
 
     def run_facts(self, facts: Sequence[Json]) -> list[Firing]:
-        host = _get_host()
+        """Run one session to completion with a lean driver of durable-rules' C engine.
+
+        durable's own Python driver wraps each firing in closures, timers and JSON round trips
+        of the session state (about 20 us a firing, most of the engine's time). This loop asks
+        the same C engine for the next action, records it and completes it: the matching, the
+        agenda and its priorities stay durable-rules'. Exceptions are never swallowed (TRAP 9).
+        """
+        _get_host()
+        native = _native
+        handle = self._ruleset_handle
+        handlers = self._handlers
+        fired: list[tuple[_AlternativePlan, str]] = []
         with _host_lock:
-            self._fired.clear()
-            self._asserted.clear()
             try:
-                state = host.assert_facts(self.ruleset_name, list(facts))
-                # TRAP 9: an exception inside an action is only recorded in the state.
-                if state and state.get("exception"):
-                    raise EngineError(f"a rule action failed: {state['exception']}")
-                fired = list(self._fired)
+                state_handle = self._checked(native.assert_facts(handle, _dumps(list(facts))))
+                started = native.start_action_for_state(handle, state_handle)
+                message = started[1] if started else None
+                announced: set[str] = set()
+                while message:
+                    # A message is {"<rule name>": {alias: fact, ...}}: the name comes first.
+                    handler = handlers[message[2 : message.index('"', 2)]]
+                    try:
+                        if isinstance(handler, int):
+                            if handler:
+                                self._assert({"sid": _SESSION_ID, "kind": "stage", "n": handler})
+                        else:
+                            self._record(handler, message, fired, announced)
+                    except BaseException:
+                        native.abandon_action(handle, state_handle)
+                        raise
+                    message = native.complete_and_start_action(handle, state_handle)
             except EngineError:
                 raise
             except Exception as error:
                 raise EngineError(f"durable-rules failed: {error}") from error
             finally:
                 # TRAP 5 / 6: always delete the session; the end rule made it safe to.
-                host.delete_state(self.ruleset_name, _SESSION_ID)
-                self._fired.clear()
-                self._asserted.clear()
-        return [_firing(plan, matched) for plan, matched in fired]
+                native.delete_state(handle, _SESSION_ID)
+        return [_firing(plan, message) for plan, message in fired]
+
+    def _record(
+        self,
+        plan: _AlternativePlan,
+        message: str,
+        fired: list[tuple[_AlternativePlan, str]],
+        announced: set[str],
+    ) -> None:
+        """What a rule's action does: record the firing; assert the facts other rules read."""
+        fired.append((plan, message))
+        if plan.announce and plan.rule_id not in announced:
+            # TRAP 12: only findings some rule reads become facts, and each only once
+            # (TRAP 7: re-asserting an identical fact is an error).
+            announced.add(plan.rule_id)
+            self._assert({"sid": _SESSION_ID, "kind": "finding", "fid": plan.rule_id})
+
+    def _assert(self, fact: Json) -> None:
+        self._checked(_native.assert_fact(self._ruleset_handle, _dumps(fact)))
+
+    @staticmethod
+    def _checked(result: Any) -> Any:
+        code = result[0]
+        if code == 1:
+            raise EngineError("durable-rules did not handle a fact (the sink rule is missing)")
+        if code == 2:
+            raise EngineError("durable-rules saw the same fact twice in one session")
+        return result[1]
 
 
-def _firing(plan: _AlternativePlan, matched: Mapping[str, Any]) -> Firing:
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _peer_groups(alternatives: Sequence[_Alternative]) -> dict[str, str]:
+    """Which peer fact carries each question a ``differ`` reads.
+
+    One peer fact per respondent serves every question, unless some alternative compares two
+    questions at once: then each question gets peer facts of its own, so the two pairs of that
+    alternative can bind the same respondents.
+    """
+    questions = list(dict.fromkeys(d.differ for alt in alternatives for d in alt.differs))
+    shared = all(len(alt.differs) <= 1 for alt in alternatives)
+    return {question: "all" if shared else question for question in questions}
+
+
+def _firing(plan: _AlternativePlan, message: str) -> Firing:
+    """Read what a firing's message says about the facts that matched."""
     respondents: tuple[int, ...] = ()
-    answer = matched.get("r")
-    if answer is not None and answer.get("kind") == "resp":
-        respondents = (int(answer["ri"]),)
-    pairs = tuple(
-        (question, int(matched[x]["ri"]), int(matched[y]["ri"])) for question, x, y in plan.differs
-    )
+    findings: tuple[str, ...] = ()
+    pairs: tuple[tuple[str, int, int], ...] = ()
+    if plan.shape == "resp":
+        # Only the respondent fact carries "ri", and no value can contain it: read it directly
+        # instead of parsing the whole message (most firings are of this shape).
+        start = message.index(_RI_KEY) + len(_RI_KEY)
+        end = start
+        while message[end].isdigit():
+            end += 1
+        respondents = (int(message[start:end]),)
+    elif plan.shape == "full":
+        ((_, matched),) = orjson.loads(message).items()
+        answer = matched.get("r")
+        if answer is not None and answer["kind"] == "resp":
+            respondents = (int(answer["ri"]),)
+        findings = tuple(str(matched[f"f{n}"]["fid"]) for n in range(plan.finding_slots))
+        pairs = tuple(
+            (question, int(matched[x]["ri"]), int(matched[y]["ri"]))
+            for question, x, y in plan.differs
+        )
     return Firing(
-        rule_id=plan.rule_id,
-        alternative=plan.index,
-        respondents=respondents,
-        context_matched=plan.uses_context,
-        findings=plan.findings,
-        absent_findings=plan.absent_findings,
-        pairs=pairs,
-        questions=plan.answer_questions,
+        plan.rule_id,
+        plan.index,
+        respondents,
+        plan.uses_context,
+        findings,
+        plan.absent_findings,
+        pairs,
+        plan.answer_questions,
     )
+
+
+_RI_KEY = '"ri":'
 
 
 def _has_absence(loaded: LoadedRule) -> bool:
@@ -611,10 +764,6 @@ def _has_absence(loaded: LoadedRule) -> bool:
         return False
 
     return visit(loaded.rule.when, False)
-
-
-def _with_run_names(definition: Mapping[str, Json]) -> dict[str, Json]:
-    return {name: dict(rule) for name, rule in definition.items()}
 
 
 _COMPILED: dict[str, CompiledPack] = {}
