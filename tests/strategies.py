@@ -36,7 +36,6 @@ from gapcheck.conditions import (
     Compare,
     ConditionNode,
     Differ,
-    evaluate_visibility,
     walk,
 )
 from gapcheck.pack import Pack, QuestionInfo, QuestionType, Scope, check_operand
@@ -188,11 +187,10 @@ def plans_for(pack: Pack) -> list[QuestionPlan]:
     return plans
 
 
-def _visible(info: QuestionInfo, values: Mapping[str, Any], states: Mapping[str, Any]) -> bool:
-    return all(
-        condition is None or evaluate_visibility(condition, values, states)
-        for condition in (info.section.visible_if, info.question.visible_if)
-    )
+def _visible(
+    pack: Pack, info: QuestionInfo, values: Mapping[str, Any], states: Mapping[str, Any]
+) -> bool:
+    return pack.visible(info.question.id, values, states)
 
 
 def _draw_answer(draw: st.DrawFn, plan: QuestionPlan, health: int, unsure: int) -> Drawn:
@@ -249,6 +247,7 @@ def _allowed(plan: QuestionPlan, answer: Drawn) -> bool:
 
 def _answer_set(
     draw: st.DrawFn,
+    pack: Pack,
     plans: list[QuestionPlan],
     context: AnswerSet | None,
     health: int,
@@ -262,7 +261,7 @@ def _answer_set(
     seen_values: dict[str, AnswerValue] = dict(context.values) if context else {}
     seen_states: dict[str, AnswerState] = dict(context.states) if context else {}
     for plan in plans:
-        if not _visible(plan.info, seen_values, seen_states):
+        if not _visible(pack, plan.info, seen_values, seen_states):
             drawn[plan.id] = MISSING
             continue
         answer: Drawn | None = None
@@ -303,12 +302,14 @@ def answers_for(pack: Pack, max_respondents: int = 3) -> st.SearchStrategy[Answe
         health = draw(st.sampled_from([0, 10, 17, 19, 20]))
         # Out of 10: how often a question gets no value (a special answer or none).
         unsure = draw(st.sampled_from([2, 0, 1, 4, 7]))
-        context, _ = _answer_set(draw, project_plans, None, health, unsure, None)
+        context, _ = _answer_set(draw, pack, project_plans, None, health, unsure, None)
         count = draw(st.integers(1, max_respondents))
         respondents = []
         first: dict[str, Drawn] | None = None
         for index in range(count):
-            answer_set, drawn = _answer_set(draw, respondent_plans, context, health, unsure, first)
+            answer_set, drawn = _answer_set(
+                draw, pack, respondent_plans, context, health, unsure, first
+            )
             first = first or drawn
             respondents.append(Respondent(f"Person {index}", f"Role {index}", "Team", answer_set))
         return Answers(

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gapcheck.conditions import SPECIAL_ANSWERS, AnswerState, AnswerValue, evaluate_visibility
+from gapcheck.conditions import SPECIAL_ANSWERS, AnswerState, AnswerValue
 from gapcheck.errors import InputError, Problem
 from gapcheck.pack import Pack, QuestionInfo, Scope
 
@@ -161,11 +161,19 @@ def validate_answers(document: Document, pack: Pack) -> Answers:
     respondent_infos = {info.question.id: info for info in pack.respondent_questions()}
 
     context = _validate_set(
-        envelope.context, project_infos, respondent_infos, ("context",), None, document, problems
+        pack,
+        envelope.context,
+        project_infos,
+        respondent_infos,
+        ("context",),
+        None,
+        document,
+        problems,
     )
     respondents = []
     for index, entry in enumerate(envelope.respondents):
         answer_set = _validate_set(
+            pack,
             entry.answers,
             respondent_infos,
             project_infos,
@@ -189,6 +197,7 @@ def validate_answers(document: Document, pack: Pack) -> Answers:
 
 
 def _validate_set(
+    pack: Pack,
     raw: Mapping[str, Any],
     infos: Mapping[str, QuestionInfo],
     other_scope: Mapping[str, QuestionInfo],
@@ -229,10 +238,7 @@ def _validate_set(
     visible_states: dict[str, AnswerState] = dict(context.states) if context else {}
     for question_id, info in infos.items():
         question = info.question
-        visible = all(
-            condition is None or evaluate_visibility(condition, visible_values, visible_states)
-            for condition in (info.section.visible_if, question.visible_if)
-        )
+        visible = pack.visible(question_id, visible_values, visible_states)
         value = given.get(question_id)
         if value is None or value in ("", []):
             if visible and question.required:

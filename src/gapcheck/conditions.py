@@ -22,7 +22,7 @@ which only accepts answer comparisons.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
 from typing import Annotated, Any, Literal
 
@@ -269,25 +269,28 @@ def evaluate_visibility(
     condition: ConditionNode,
     values: Mapping[str, AnswerValue],
     states: Mapping[str, AnswerState],
+    operand: Callable[[Compare], Any],
 ) -> bool:
     """Evaluate a ``visible_if`` condition over one respondent's (plus the project's) answers.
 
+    ``operand`` gives a comparison's operand normalised like an answer to its question (YAML's
+    bare ``yes`` is a boolean, the answer is "yes"): ``Pack.operand``.
     Only answer comparisons and states are allowed here (the pack loader rejects the rest):
     showing or hiding a question is part of reading the input, not of the diagnosis, which
     durable-rules alone performs.
     """
     if isinstance(condition, All):
-        return all(evaluate_visibility(child, values, states) for child in condition.all)
+        return all(evaluate_visibility(c, values, states, operand) for c in condition.all)
     if isinstance(condition, AnyOf):
-        return any(evaluate_visibility(child, values, states) for child in condition.any)
+        return any(evaluate_visibility(c, values, states, operand) for c in condition.any)
     if isinstance(condition, Not):
-        return not evaluate_visibility(condition.not_, values, states)
+        return not evaluate_visibility(condition.not_, values, states, operand)
     if isinstance(condition, StateIs):
         return states.get(condition.q, AnswerState.missing) == condition.state
     if isinstance(condition, Compare):
         if condition.q not in values:
             return False
-        return compare_values(condition.op, values[condition.q], condition.operand)
+        return compare_values(condition.op, values[condition.q], operand(condition))
     raise TypeError(f"{describe(condition)} is not allowed in visible_if")
 
 

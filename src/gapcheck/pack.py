@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from gapcheck.conditions import (
     SPECIAL_ANSWERS,
     All,
+    AnswerState,
     AnswerValue,
     AnyOf,
     Compare,
@@ -37,6 +38,7 @@ from gapcheck.conditions import (
     Not,
     StateIs,
     differ_negated,
+    evaluate_visibility,
     findings_read,
     questions_read,
     walk,
@@ -357,6 +359,7 @@ class Pack:
     sha256: str
     location: str
     questions: Mapping[str, QuestionInfo] = field(repr=False)
+    _operands: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -375,6 +378,27 @@ class Pack:
     @cached_property
     def area_titles(self) -> dict[str, str]:
         return {area.id: area.title for area in self.meta.areas}
+
+    def operand(self, node: Compare) -> Any:
+        """A comparison's operand, normalised like an answer to its question."""
+        key = id(node)
+        if key not in self._operands:
+            self._operands[key] = check_operand(self.questions[node.q].question, node)
+        return self._operands[key]
+
+    def visible(
+        self,
+        question_id: str,
+        values: Mapping[str, AnswerValue],
+        states: Mapping[str, AnswerState],
+    ) -> bool:
+        """Whether a question applies, given the answers so far (its section's and own
+        ``visible_if``)."""
+        info = self.questions[question_id]
+        return all(
+            condition is None or evaluate_visibility(condition, values, states, self.operand)
+            for condition in (info.section.visible_if, info.question.visible_if)
+        )
 
     def project_questions(self) -> list[QuestionInfo]:
         return [info for info in self.questions.values() if info.section.scope is Scope.project]

@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,6 +152,8 @@ class _Visibility:
 
     condition: ConditionNode
     reads: tuple[str, ...]
+    #: Normalises a comparison's operand (``Pack.operand``).
+    operand: Callable[[Compare], Any]
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,9 @@ def _compile(pack: Pack) -> _CompiledPack:
         visibility = tuple(
             wrapped.setdefault(
                 id(condition),
-                _Visibility(condition, tuple(dict.fromkeys(_visibility_reads(condition)))),
+                _Visibility(
+                    condition, tuple(dict.fromkeys(_visibility_reads(condition))), pack.operand
+                ),
             )
             for condition in (info.section.visible_if, question.visible_if)
             if condition is not None
@@ -522,14 +526,16 @@ def _visible(
     """
     for item in conditions:
         if memo is None:
-            visible = evaluate_visibility(item.condition, values, states)
+            visible = evaluate_visibility(item.condition, values, states, item.operand)
         else:
             key = (id(item), *[(values.get(q), states.get(q)) for q in item.reads])
             cached = memo.get(key)
             if cached is None:
                 if len(memo) >= _MEMO_LIMIT:
                     memo.clear()
-                cached = memo[key] = evaluate_visibility(item.condition, values, states)
+                cached = memo[key] = evaluate_visibility(
+                    item.condition, values, states, item.operand
+                )
             visible = cached
         if not visible:
             return False
