@@ -9,44 +9,54 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict
 
 from gapcheck import __version__
 from gapcheck.answers import Answers, AnswerSet, validate_answers
 from gapcheck.conditions import AnswerState, AnswerValue
 from gapcheck.engine import Firing, compiled
 from gapcheck.loading import read_document
-from gapcheck.pack import Pack, Question, QuestionType, Recommendation, Severity, load_pack
+from gapcheck.pack import (
+    Pack,
+    Question,
+    QuestionType,
+    Recommendation,
+    Scope,
+    Severity,
+    load_pack,
+)
 from gapcheck.scoring import area_scores, confidence, overall_score
 
 RESULT_FORMAT_VERSION = 1
 
+# The result is plain frozen dataclasses: built per assessment from validated data (nothing to
+# validate again) and serialised by orjson directly, both many times faster than models.
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-class PackRef(_Model):
+@dataclass(frozen=True, slots=True)
+class PackRef:
     name: str
     version: str
     sha256: str
 
 
-class ProjectRef(_Model):
+@dataclass(frozen=True, slots=True)
+class ProjectRef:
     id: str
     name: str
     client: str
 
 
-class RespondentRef(_Model):
+@dataclass(frozen=True, slots=True)
+class RespondentRef:
     name: str
     role: str
     team: str
 
 
-class EvidenceItem(_Model):
+@dataclass(frozen=True, slots=True)
+class EvidenceItem:
     """One answer a finding read: who gave it, to which question, and what it was."""
 
     question: str
@@ -56,7 +66,8 @@ class EvidenceItem(_Model):
     state: AnswerState
 
 
-class Finding(_Model):
+@dataclass(frozen=True, slots=True)
+class Finding:
     id: str
     title: str
     severity: Severity
@@ -64,25 +75,39 @@ class Finding(_Model):
     why: str
     source: str
     derived: bool
-    evidence: list[EvidenceItem]
-    because: list[str]
-    derived_from: list[str]
-    recommendations: list[Recommendation]
+    evidence: tuple[EvidenceItem, ...]
+    because: tuple[str, ...]
+    derived_from: tuple[str, ...]
+    recommendations: tuple[Recommendation, ...]
 
 
-class AreaScore(_Model):
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    """One question's answers: one per respondent, or one for a project question."""
+
+    question: str
+    text: str
+    answers: tuple[str, ...]
+    #: Whether every respondent gave the same answer.
+    agree: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSection:
     id: str
     title: str
-    score: int | None
+    scope: Scope
+    rows: tuple[AnswerRow, ...]
 
 
-class AssessmentResult(_Model):
+@dataclass(frozen=True, slots=True)
+class AssessmentResult:
     format_version: int
     generator: str
     project: ProjectRef
     assessed_on: dt.date
     assessor: str
-    respondents: list[RespondentRef]
+    respondents: tuple[RespondentRef, ...]
     pack: PackRef
     answers_sha256: str
     scores: dict[str, int | None]
@@ -90,20 +115,25 @@ class AssessmentResult(_Model):
     confidence: str
     justification: str
     counts: dict[str, int]
-    findings: list[Finding]
+    findings: tuple[Finding, ...]
+    #: Every answer by section, for reports' appendix; empty unless asked for.
+    answers: tuple[AnswerSection, ...] = ()
 
     def at_or_above(self, severity: Severity) -> list[Finding]:
         return [finding for finding in self.findings if finding.severity.rank <= severity.rank]
 
 
-def assess_file(path: Path, pack: Pack | None = None) -> AssessmentResult:
+def assess_file(
+    path: Path, pack: Pack | None = None, *, with_answers: bool = False
+) -> AssessmentResult:
     """Read, validate and assess one answers file. Raises InputError on bad input."""
     pack = pack or load_pack()
     document = read_document(path)
-    return assess(validate_answers(document, pack), pack)
+    return assess(validate_answers(document, pack), pack, with_answers=with_answers)
 
 
-def assess(answers: Answers, pack: Pack) -> AssessmentResult:
+def assess(answers: Answers, pack: Pack, *, with_answers: bool = False) -> AssessmentResult:
+    """Diagnose validated answers; ``with_answers`` adds every answer by section (reports)."""
     firings = compiled(pack).run(answers)
     findings = _findings(pack, answers, firings)
     scores = area_scores(pack, answers)
@@ -122,12 +152,10 @@ def assess(answers: Answers, pack: Pack) -> AssessmentResult:
     return AssessmentResult(
         format_version=RESULT_FORMAT_VERSION,
         generator=f"gapcheck {__version__}",
-        project=ProjectRef(**answers.project.model_dump()),
+        project=ProjectRef(answers.project.id, answers.project.name, answers.project.client),
         assessed_on=answers.assessed_on,
         assessor=answers.assessor,
-        respondents=[
-            RespondentRef(name=r.name, role=r.role, team=r.team) for r in answers.respondents
-        ],
+        respondents=tuple(RespondentRef(r.name, r.role, r.team) for r in answers.respondents),
         pack=PackRef(name=pack.name, version=pack.version, sha256=pack.sha256),
         answers_sha256=answers.sha256,
         scores=scores,
@@ -135,13 +163,34 @@ def assess(answers: Answers, pack: Pack) -> AssessmentResult:
         confidence=rating.rating,
         justification=rating.justification,
         counts=counts,
-        findings=findings,
+        findings=tuple(findings),
+        answers=answer_sections(pack, answers) if with_answers else (),
     )
+
+
+def answer_sections(pack: Pack, answers: Answers) -> tuple[AnswerSection, ...]:
+    """Every answer by section, side by side per respondent; questions nobody answered and
+    that applied to nobody (hidden) are left out."""
+    sections = []
+    for section in pack.sections:
+        rows = []
+        for question in section.questions:
+            if section.scope is Scope.project:
+                sets = [answers.context]
+            else:
+                sets = [respondent.answers for respondent in answers.respondents]
+            if all(answer_set.state(question.id) is AnswerState.missing for answer_set in sets):
+                continue
+            texts = tuple(_answer_text(question, answer_set)[0] for answer_set in sets)
+            rows.append(AnswerRow(question.id, question.text, texts, len(set(texts)) == 1))
+        if rows:
+            sections.append(AnswerSection(section.id, section.title, section.scope, tuple(rows)))
+    return tuple(sections)
 
 
 def display_value(question: Question, value: AnswerValue) -> str:
     """An answer as a client reads it: choice labels, not ids."""
-    labels = {choice.id: choice.label for choice in question.choices}
+    labels = question.choice_labels
     if question.type is QuestionType.multiple_choice:
         assert isinstance(value, tuple)
         return ", ".join(labels.get(item, item) for item in value) or "(none)"
@@ -177,7 +226,8 @@ def _findings(pack: Pack, answers: Answers, firings: Sequence[Firing]) -> list[F
     by_rule: dict[str, list[Firing]] = {}
     for firing in firings:
         by_rule.setdefault(firing.rule_id, []).append(firing)
-    order = {loaded.rule.id: index for index, loaded in enumerate(pack.rules)}
+    order = pack.rule_order
+    context = answers.context
     findings = []
     for rule_id in sorted(by_rule, key=lambda rid: order[rid]):
         loaded = pack.rule(rule_id)
@@ -189,29 +239,24 @@ def _findings(pack: Pack, answers: Answers, firings: Sequence[Firing]) -> list[F
             shown = [q for q in loaded.evidence if q in firing.questions] or list(firing.questions)
             sources: list[tuple[str | None, AnswerSet]] = []
             if firing.context_matched:
-                sources.append((None, answers.context))
+                sources.append((None, context))
             for index in firing.respondents:
                 respondent = answers.respondents[index]
                 sources.append((respondent.label, respondent.answers))
             for who, answer_set in sources:
                 for question_id in shown:
                     info = pack.questions[question_id]
-                    own_set = (
-                        answers.context if info.section.scope.value == "project" else answer_set
-                    )
-                    owner = None if own_set is answers.context else who
+                    own_set = context if info.section.scope is Scope.project else answer_set
+                    owner = None if own_set is context else who
+                    if (question_id, owner) in evidence:
+                        continue
                     text, state = _answer_text(info.question, own_set)
-                    item = EvidenceItem(
-                        question=question_id,
-                        question_text=info.question.text,
-                        respondent=owner,
-                        answer=text,
-                        state=state,
+                    # Built from validated data: construct without validating again.
+                    evidence[(question_id, owner)] = EvidenceItem(
+                        question_id, info.question.text, owner, text, state
                     )
-                    if (question_id, owner) not in evidence:
-                        evidence[(question_id, owner)] = item
-                        by = f"{owner} answered" if owner else "The project's answer to"
-                        because.setdefault(f'{by} "{info.question.text}": {text}')
+                    by = f"{owner} answered" if owner else "The project's answer to"
+                    because.setdefault(f'{by} "{info.question.text}": {text}')
             for question_id, first, second in firing.pairs:
                 question = pack.questions[question_id].question
                 a, b = answers.respondents[first], answers.respondents[second]
@@ -226,7 +271,7 @@ def _findings(pack: Pack, answers: Answers, firings: Sequence[Firing]) -> list[F
                 because.setdefault(f'Follows from the finding "{pack.rule(finding_id).rule.title}"')
             if firing.absent_findings:
                 titles = ", ".join(f'"{pack.rule(f).rule.title}"' for f in firing.absent_findings)
-                because.setdefault(f"while none of these was found: {titles}")
+                because.setdefault(f"None of these was found: {titles}")
         findings.append(
             Finding(
                 id=rule.id,
@@ -236,10 +281,10 @@ def _findings(pack: Pack, answers: Answers, firings: Sequence[Firing]) -> list[F
                 why=rule.why,
                 source=rule.source,
                 derived=bool(loaded.findings_read),
-                evidence=list(evidence.values()),
-                because=list(because),
-                derived_from=list(derived_from),
-                recommendations=list(rule.recommendations),
+                evidence=tuple(evidence.values()),
+                because=tuple(because),
+                derived_from=tuple(derived_from),
+                recommendations=tuple(rule.recommendations),
             )
         )
     findings.sort(key=lambda finding: (finding.severity.rank, order[finding.id]))

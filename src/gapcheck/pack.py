@@ -197,6 +197,10 @@ class Question(Strict):
     def choice_ids(self) -> tuple[str, ...]:
         return tuple(choice.id for choice in self.choices)
 
+    @cached_property
+    def choice_labels(self) -> dict[str, str]:
+        return {choice.id: choice.label for choice in self.choices}
+
     def expected(self) -> str:
         """What a valid answer looks like, for error messages and the editor template."""
         specials = [s for s, ok in zip(SPECIAL_ANSWERS, self.allowed_specials(), strict=True) if ok]
@@ -370,10 +374,16 @@ class Pack:
         return self.meta.version
 
     def rule(self, rule_id: str) -> LoadedRule:
-        for loaded in self.rules:
-            if loaded.rule.id == rule_id:
-                return loaded
-        raise KeyError(rule_id)
+        return self.rules_by_id[rule_id]
+
+    @cached_property
+    def rules_by_id(self) -> dict[str, LoadedRule]:
+        return {loaded.rule.id: loaded for loaded in self.rules}
+
+    @cached_property
+    def rule_order(self) -> dict[str, int]:
+        """Each rule's place in the pack: the tie-break of the findings' order."""
+        return {loaded.rule.id: index for index, loaded in enumerate(self.rules)}
 
     @cached_property
     def area_titles(self) -> dict[str, str]:

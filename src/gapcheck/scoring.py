@@ -79,19 +79,60 @@ def area_scores(pack: Pack, answers: Answers) -> dict[str, int | None]:
     }
 
 
+@dataclass(frozen=True)
+class _Scored:
+    area: str
+    weight: float
+    #: Health of each possible answer value; "don't know" is looked up as AnswerState.dont_know.
+    health: Mapping[object, float]
+
+
+_TABLES: dict[str, dict[str, _Scored]] = {}
+
+
+def _scoring_table(pack: Pack) -> dict[str, _Scored]:
+    """Every scored question with the health of each answer it can take, once per pack."""
+    table = _TABLES.get(pack.sha256)
+    if table is None:
+        table = {}
+        dont_know = pack.meta.scoring.dont_know_credit
+        for question_id, info in pack.questions.items():
+            question = info.question
+            if info.area is None or not _is_scored(question):
+                continue
+            if question.type is QuestionType.yes_no:
+                values: list[object] = ["yes", "no"]
+            elif question.type is QuestionType.scale:
+                values = [1, 2, 3, 4, 5]
+            else:
+                values = list(question.choice_ids)
+            health: dict[object, float] = {}
+            for value in values:
+                level = answer_health(question, AnswerState.answered, value, dont_know)
+                if level is not None:
+                    health[value] = level
+            health[AnswerState.dont_know] = dont_know
+            table[question_id] = _Scored(info.area, question.weight, health)
+        _TABLES[pack.sha256] = table
+    return table
+
+
 def _accumulate(
     pack: Pack, answer_set: AnswerSet, dont_know: float, sums: dict[str, list[float]]
 ) -> None:
+    table = _scoring_table(pack)
+    values = answer_set.values
     for question_id, state in answer_set.states.items():
-        info = pack.questions[question_id]
-        if info.area is None or not _is_scored(info.question):
+        scored = table.get(question_id)
+        if scored is None:
             continue
-        health = answer_health(info.question, state, answer_set.values.get(question_id), dont_know)
+        key = values[question_id] if state is AnswerState.answered else state
+        health = scored.health.get(key)
         if health is None:
             continue
-        totals = sums.setdefault(info.area, [0.0, 0.0])
-        totals[0] += info.question.weight * health
-        totals[1] += info.question.weight
+        totals = sums.setdefault(scored.area, [0.0, 0.0])
+        totals[0] += scored.weight * health
+        totals[1] += scored.weight
 
 
 def overall_score(scores: Mapping[str, int | None]) -> int | None:
