@@ -78,7 +78,7 @@ def test_dates_numbers_and_bounds() -> None:
         validate(answers_file(golive="31/01/2027"))
     with pytest.raises(InputError, match="budget: -1: below the minimum 0"):
         validate(answers_file(budget=-1))
-    with pytest.raises(InputError, match="mood: 2.5: not a whole number"):
+    with pytest.raises(InputError, match=r"mood: 2\.5: not a whole number"):
         validate(answers_file(mood=2.5))
     with pytest.raises(InputError, match="mood: True: not a number"):
         validate(answers_file(mood=True))
