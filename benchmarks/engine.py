@@ -232,6 +232,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         "the engine's cost grows with its firings",
     )
 
+    # -- the engine's rate by how troubled a project is: its cost grows with its firings --
+    bands = ((0, 5), (6, 10), (11, 20), (21, 1_000))
+    for low, high in bands:
+        group = [
+            item
+            for item, reference in zip(answers, expected, strict=True)
+            if low <= len(reference) <= high
+        ]
+        if not group:
+            continue
+        seconds = each(run, group)
+        label = f"{low}+" if high == 1_000 else f"{low}-{high}"
+        rate = len(group) / seconds
+        table.add(
+            f"  engine, projects with {label} findings",
+            f"{rate:,.0f}",
+            "/s",
+            f"{len(group) / count:.0%} of projects; {target_note(rate, ENGINE_TARGET)}",
+        )
+
     # -- the full assessment --
     seconds = each(lambda item: assess(item, pack), answers)
     table.rate("assess (engine + evidence + scoring)", seconds, count)

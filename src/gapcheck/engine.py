@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -135,52 +135,55 @@ def encode_value(kind: QuestionType, value: AnswerValue) -> Any:
     return value
 
 
-Encoder = Callable[[str, Any, Json], None]
-
-
-def _encode_plain(question_id: str, value: Any, fact: Json) -> None:
-    fact[question_id] = value
-
-
-def _encode_date(question_id: str, value: Any, fact: Json) -> None:
-    fact[question_id] = value.toordinal()
-
-
-def _encode_text(question_id: str, value: Any, fact: Json) -> None:
-    fact[question_id] = 1  # rules only test presence of free text; it never enters the engine
-
-
-def _encode_choices(question_id: str, value: Any, fact: Json) -> None:
-    fact[question_id] = len(value)
-    for choice in value:
-        fact[question_id + _CHOICE_SEPARATOR + choice] = 1
-
-
-_ENCODERS: dict[QuestionType, Encoder] = {
-    QuestionType.date: _encode_date,
-    QuestionType.text: _encode_text,
-    QuestionType.multiple_choice: _encode_choices,
+# How a question's answer becomes fact fields; one type per question type (TRAP 4).
+_PLAIN, _DATE, _TEXT, _CHOICES = range(4)
+_ENCODINGS = {
+    QuestionType.date: _DATE,  # day number: dates compare and subtract as numbers
+    QuestionType.text: _TEXT,  # presence only: free text never enters the engine
+    QuestionType.multiple_choice: _CHOICES,  # a count, and a flag per chosen choice
 }
 
 
-def _encoders(pack: Pack, question_ids: Iterable[str]) -> dict[str, Encoder]:
-    return {
-        question_id: _ENCODERS.get(pack.questions[question_id].question.type, _encode_plain)
-        for question_id in question_ids
-    }
+@dataclass(frozen=True)
+class _Encoding:
+    """The fields a fact takes from one set of answers: which questions, and how each."""
+
+    kinds: Mapping[str, int]
+    #: The field holding a special answer ("don't know", "not applicable"), per question.
+    special_fields: Mapping[str, str]
 
 
-def _encode_set(encoders: Mapping[str, Encoder], answers: AnswerSet, fact: Json) -> None:
+def _encoding(pack: Pack, question_ids: Iterable[str]) -> _Encoding:
+    ids = list(question_ids)
+    return _Encoding(
+        kinds={q: _ENCODINGS.get(pack.questions[q].question.type, _PLAIN) for q in ids},
+        special_fields={q: q + _STATE_SUFFIX for q in ids},
+    )
+
+
+def _encode_set(encoding: _Encoding, answers: AnswerSet, fact: Json) -> None:
     """Add the answers the rules read to a fact; special answers go to a field of their own."""
-    values = answers.values
-    for question_id, state in answers.states.items():
-        encoder = encoders.get(question_id)
-        if encoder is None:
+    kinds = encoding.kinds
+    for question_id, value in answers.values.items():
+        kind = kinds.get(question_id)
+        if kind is None:
             continue
-        if state is AnswerState.answered:
-            encoder(question_id, values[question_id], fact)
+        if kind == _PLAIN:
+            fact[question_id] = value
+        elif kind == _DATE:
+            fact[question_id] = value.toordinal()  # type: ignore[union-attr]
+        elif kind == _TEXT:
+            fact[question_id] = 1
         else:
-            fact[question_id + _STATE_SUFFIX] = state.value
+            assert isinstance(value, tuple)
+            fact[question_id] = len(value)
+            for choice in value:
+                fact[question_id + _CHOICE_SEPARATOR + choice] = 1
+    if len(answers.states) != len(answers.values):
+        special_fields = encoding.special_fields
+        for question_id, state in answers.states.items():
+            if state is not AnswerState.answered and question_id in special_fields:
+                fact[special_fields[question_id]] = state.value
 
 
 # --- compiling conditions --------------------------------------------------------------------
@@ -470,17 +473,17 @@ class CompiledPack:
                 fields.update(plan.answer_questions)
         self._field_questions = tuple(q for q in pack.questions if q in fields)
         project_ids = {info.question.id for info in pack.project_questions()}
-        self._project_encoders = _encoders(
+        self._project_encoding = _encoding(
             pack, [q for q in self._field_questions if q in project_ids]
         )
-        self._respondent_encoders = _encoders(
+        self._respondent_encoding = _encoding(
             pack, [q for q in self._field_questions if q not in project_ids]
         )
         peer_groups: dict[str, list[str]] = {}
         for question_id, group in self._peer_groups.items():
             peer_groups.setdefault(group, []).append(question_id)
-        self._peer_encoders = {
-            group: _encoders(pack, question_ids) for group, question_ids in peer_groups.items()
+        self._peer_encodings = {
+            group: _encoding(pack, question_ids) for group, question_ids in peer_groups.items()
         }
         self._check_field_count()
         # TRAP 6: the end rule always matches, so every session can be deleted safely. It also
@@ -608,19 +611,19 @@ class CompiledPack:
         marker last.
         """
         context: Json = {"sid": _SESSION_ID, "kind": "ctx"}
-        _encode_set(self._project_encoders, answers.context, context)
+        _encode_set(self._project_encoding, answers.context, context)
         shared = {key: value for key, value in context.items() if key not in ("sid", "kind")}
         facts = [context]
         for index, respondent in enumerate(answers.respondents):
             fact: Json = {"sid": _SESSION_ID, "kind": "resp", "ri": index, **shared}
-            _encode_set(self._respondent_encoders, respondent.answers, fact)
+            _encode_set(self._respondent_encoding, respondent.answers, fact)
             facts.append(fact)
         if len(answers.respondents) > 1:
             # A pair needs two respondents; with one, no peer fact could ever match.
-            for group, encoders in self._peer_encoders.items():
+            for group, encoding in self._peer_encodings.items():
                 for index, respondent in enumerate(answers.respondents):
                     peer: Json = {"sid": _SESSION_ID, "kind": "peer", "ri": index, "pq": group}
-                    _encode_set(encoders, respondent.answers, peer)
+                    _encode_set(encoding, respondent.answers, peer)
                     facts.append(peer)
         facts.append({"sid": _SESSION_ID, "kind": "end"})
         return facts
