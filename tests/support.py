@@ -1,0 +1,96 @@
+"""Support for browser and PDF tests: the skip-or-fail policy, PDF readers, screenshots.
+
+A test that needs a tool (Chromium, Playwright, pango) calls `require`: without the tool it is
+skipped on a developer's machine but FAILS in CI (`CI=true`), since a skipped browser or PDF test
+is not a passed one. `make test` installs the tools, so neither should happen.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from pypdf import PdfReader
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless Debian Chromium on a machine whose network is closed: without the background-networking
+# flags it keeps retrying Google services. Playwright adds --headless and a fresh temporary
+# user-data-dir to every `launch` (a --user-data-dir here would be refused).
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+# URL schemes a self-contained report may load; any other request is an external one.
+LOCAL_SCHEMES = ("file:", "data:", "about:")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI") == "true"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Go on if `condition`; else skip the test, or fail it when CI=true."""
+    if condition:
+        return
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: a missing tool fails the test, it is not skipped)")
+    pytest.skip(reason)
+
+
+def is_local_url(url: str) -> bool:
+    return url.startswith(LOCAL_SCHEMES)
+
+
+@dataclass
+class PageProbe:
+    """A fresh page and what went wrong on it so far (filled in by the page's event handlers)."""
+
+    page: Page
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PdfInfo:
+    pages: int
+    title: str | None
+    author: str | None
+    page_sizes: tuple[tuple[float, float], ...]  # (width, height) in points, one per page
+
+
+def pdf_text(path: Path) -> str:
+    """The extracted text of every page, pages joined by newlines."""
+    with path.open("rb") as stream:
+        reader = PdfReader(stream)
+        return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def pdf_info(path: Path) -> PdfInfo:
+    with path.open("rb") as stream:
+        reader = PdfReader(stream)
+        metadata = reader.metadata
+        return PdfInfo(
+            pages=len(reader.pages),
+            title=metadata.title if metadata is not None else None,
+            author=metadata.author if metadata is not None else None,
+            page_sizes=tuple(
+                (float(page.mediabox.width), float(page.mediabox.height)) for page in reader.pages
+            ),
+        )
+
+
+def screenshot(page: Page, path: Path, width: int, height: int) -> None:
+    """A full-page PNG of `page` at a `width` x `height` viewport (the height grows to fit)."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.screenshot(path=path, full_page=True)
