@@ -155,6 +155,22 @@ def test_trap4_engine_facts_carry_one_type_per_question() -> None:
     assert not any(isinstance(value, bool) for fact in facts for value in fact.values())
 
 
+def test_raw_comparisons_with_a_missing_field_are_false() -> None:
+    # The compiler relies on it: a comparison needs no `$ex` beside it.
+    result = run_raw(
+        """
+        for name, test in [("neq", {"$neq": {"x": 5}}), ("lt", {"$lt": {"x": 5}}),
+                           ("eq", {"x": 5}), ("gte", {"$gte": {"x": 5}})]:
+            host.set_rulesets({name: {
+                "r": {"all": [{"m": {"$and": [{"k": "a"}, test]}}], "run": "record"},
+                "sink": {"all": [{"m": {"$ex": {"sid": 1}}}, {"z": {"k": 0}}], "run": "record"}}})
+            host.assert_facts(name, [{"sid": "1", "k": "a"}])
+        print("fired", len(FIRED))
+        """
+    )
+    assert "fired 0" in result.stdout, result.stderr
+
+
 # TRAP 5 and 6: the session cap and deleting a session nothing matched -------------------------
 
 

@@ -256,7 +256,7 @@ class _Compiler:
         if op == "in":
             if negated:
                 return {"$or": [absent, _conjoin([{"$neq": {q: item}} for item in operand])]}
-            return {"$and": [exists, _disjoin([{q: item} for item in operand])]}
+            return _disjoin([{q: item} for item in operand])
         # A comparison holds only for a real answer; its negation also holds for no answer.
         positive = {
             "eq": "$eq",
@@ -277,8 +277,9 @@ class _Compiler:
         if negated:
             test = {q: operand} if opposite[op] == "$eq" else {opposite[op]: {q: operand}}
             return {"$or": [absent, test]}
-        test = {q: operand} if positive[op] == "$eq" else {positive[op]: {q: operand}}
-        return {"$and": [exists, test]}
+        # No `$ex` needed: durable finds every comparison with a missing field false
+        # (tests/test_engine_traps.py pins that), one alpha test fewer per rule.
+        return {q: operand} if positive[op] == "$eq" else {positive[op]: {q: operand}}
 
     def alternatives(self, node: ConditionNode) -> list[_Alternative]:
         """Expand a condition into alternatives (a disjunction), ``not`` pushed to the leaves.
