@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 import click
 
 from gapcheck import __version__
+from gapcheck.formats import OutputFormat  # light: an enum, nothing it renders with
 
 # pathlib is imported inside the commands: it is a noticeable share of start-up time.
 
@@ -82,16 +83,18 @@ def main() -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice([member.value for member in OutputFormat]),
     default=None,
-    help="Output format. Default: from the extension of --output, else text.",
+    help="Output format: a terminal summary (text), the result for machines (json), or a report"
+    " for a client (html, md, pdf). Default: from the extension of --output, else text.",
 )
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, writable=True),
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
     default=None,
-    help="Write the result to this file (atomically) instead of standard output.",
+    help="Write the result to this file (atomically) instead of standard output; '-' is"
+    " standard output. html, md and pdf reports need it.",
 )
 @click.option(
     "--fail-on",
@@ -99,29 +102,101 @@ def main() -> None:
     default=None,
     help="Exit with code 1 when a finding of this severity or worse is found.",
 )
-def assess(file: str, output_format: str | None, output: str | None, fail_on: str | None) -> None:
-    """Assess one answers FILE (YAML or JSON) and print or write the result."""
+@click.option(
+    "--page-size",
+    type=click.Choice(["a4", "letter"]),
+    default=None,
+    help="Page size of a pdf report (and of an html report when printed). Default: a4.",
+)
+@click.option(
+    "--templates",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="A folder of report templates overriding gapcheck's (run in Jinja's sandbox);"
+    " see docs/reports.md.",
+)
+@click.option(
+    "--brand",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A brand file (YAML or JSON) for reports: firm_name, logo, primary_colour, accent_colour.",
+)
+def assess(
+    file: str,
+    output_format: str | None,
+    output: str | None,
+    fail_on: str | None,
+    page_size: str | None,
+    templates: str | None,
+    brand: str | None,
+) -> None:
+    """Assess one answers FILE (YAML or JSON) and print or write the result or a report."""
     with _errors_as_messages():
         from pathlib import Path
 
         from gapcheck.assessment import assess_file
-        from gapcheck.formats import OutputFormat, format_for_path, render
+        from gapcheck.formats import format_for_path, render
         from gapcheck.fsutil import atomic_write
         from gapcheck.pack import Severity
 
+        to_stdout = output is None or output == "-"
         if output_format is not None:
             chosen = OutputFormat(output_format)
-        elif output is not None:
-            chosen = format_for_path(Path(output))
+        elif not to_stdout:
+            chosen = format_for_path(Path(str(output)))
         else:
             chosen = OutputFormat.text
-        result = assess_file(Path(file))
-        data = render(result, chosen)
-        if output is None:
-            click.echo(data.decode(), nl=False)
+        if chosen.is_report and output is None:
+            _fail(
+                f"a {chosen.value} report is written to a file: pass -o report.{chosen.value}"
+                " (or -o - for standard output)"
+            )
+        if chosen.is_binary and to_stdout and _stdout_is_terminal():
+            _fail(
+                f"a {chosen.value} report is binary and is not written to a terminal:"
+                f" pass -o report.{chosen.value}, or redirect standard output"
+            )
+        report_flags = [
+            flag
+            for flag, value in (("--page-size", page_size), ("--templates", templates))
+            if value is not None
+        ] + (["--brand"] if brand is not None else [])
+        if report_flags and not chosen.is_report:
+            _fail(
+                f"{', '.join(report_flags)}: only for html, md and pdf reports, not {chosen.value}"
+            )
+
+        options = None
+        if chosen.is_report:
+            from gapcheck.report import Brand, PageSize, ReportOptions, load_brand
+
+            options = ReportOptions(
+                templates=Path(templates) if templates is not None else None,
+                brand=load_brand(Path(brand)) if brand is not None else Brand(),
+                page_size=PageSize(page_size or "a4"),
+            )
+        result = assess_file(Path(file), with_answers=chosen.is_report)
+        if chosen is OutputFormat.pdf and options is not None:
+            from gapcheck.formats.pdf import render_pdf
+
+            pdf = render_pdf(result, options)
+            for url in pdf.refused:
+                click.echo(
+                    f"Warning: the PDF does not include {url}: reports load no external resource",
+                    err=True,
+                )
+            data = pdf.data
+        else:
+            data = render(result, chosen, options)
+        if to_stdout:
+            if chosen.is_binary:
+                sys.stdout.buffer.write(data)
+                sys.stdout.buffer.flush()
+            else:
+                click.echo(data.decode(), nl=False)
         else:
             try:
-                atomic_write(Path(output), data)
+                atomic_write(Path(str(output)), data)
             except OSError as error:
                 _fail(f"{output}: cannot write: {error.strerror or error}")
             click.echo(
@@ -131,6 +206,10 @@ def assess(file: str, output_format: str | None, output: str | None, fail_on: st
             )
         if fail_on is not None and result.at_or_above(Severity(fail_on)):
             sys.exit(EXIT_FINDINGS)
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
 
 
 @main.group()
