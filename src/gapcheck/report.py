@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import math
 import os
 import re
@@ -750,9 +751,10 @@ _TEMPLATES = {"html": "report.html", "md": "report.md"}
 # strikethrough; "_" only at a word's edge (inside a word it is literal); "&" only where it
 # would start an entity.
 _MD_SPECIAL = re.compile(r"[\\`*\[\]<>|~#]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|&(?=#?[0-9A-Za-z]+;)")
+# GitHub turns bare URLs and e-mail addresses into links: break the patterns it looks for.
+_MD_AUTOLINK = re.compile(r"(?<=[A-Za-z])(?=://)|(?<=\bwww)(?=\.)|(?=@)", re.IGNORECASE)
 # A list marker at the very start of a value ("- x", "+ x", "1. x", "1) x").
 _MD_LIST_START = re.compile(r"^(?:[-+]|\d{1,9}[.)])(?=\s|$)")
-_WHITESPACE = re.compile(r"\s+")
 
 
 def markdown_escape(value: object) -> str:
@@ -760,8 +762,15 @@ def markdown_escape(value: object) -> str:
     link, an HTML tag, an entity or a table cell boundary escaped with a backslash."""
     if isinstance(value, Markup):
         return str(value)
-    text = _WHITESPACE.sub(" ", str(value)).strip()
+    return _escape_markdown_text(value if isinstance(value, str) else str(value))
+
+
+@functools.lru_cache(maxsize=8192)
+def _escape_markdown_text(text: str) -> str:
+    # Cached: reports repeat the same names, labels and answers many times.
+    text = " ".join(text.split())
     text = _MD_SPECIAL.sub(lambda match: "\\" + match.group(0), text)
+    text = _MD_AUTOLINK.sub("\\\\", text)
     marker = _MD_LIST_START.match(text)
     if marker:  # "\\- x", "1\\. x": escape the marker's last character
         end = marker.end()
