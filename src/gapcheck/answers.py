@@ -21,16 +21,14 @@ import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gapcheck.conditions import SPECIAL_ANSWERS, AnswerState, AnswerValue
 from gapcheck.errors import InputError, Problem
+from gapcheck.loading import Document, format_location
 from gapcheck.pack import Pack, QuestionInfo, Scope
-
-if TYPE_CHECKING:
-    from gapcheck.loading import Document
 
 FORMAT_VERSION = 1
 PROJECT_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -99,13 +97,6 @@ class Answers:
     respondents: tuple[Respondent, ...]
 
 
-def _location_text(location: Sequence[str | int]) -> str:
-    text = ""
-    for part in location:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
 def _envelope_problems(error: ValidationError, document: Document) -> list[Problem]:
     problems = []
     for item in error.errors():
@@ -126,7 +117,7 @@ def _envelope_problems(error: ValidationError, document: Document) -> list[Probl
         problems.append(
             Problem(
                 message,
-                field=_location_text(location),
+                field=format_location(location),
                 line=document.line_of(location),
                 expected=expected,
             )
@@ -215,7 +206,7 @@ def _validate_set(
         problems.append(
             Problem(
                 message,
-                field=_location_text(where),
+                field=format_location(where),
                 line=document.line_of(where),
                 expected=expected,
             )

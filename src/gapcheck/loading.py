@@ -90,7 +90,9 @@ class Document:
 
 def read_document(path: Path) -> Document:
     """Read and parse the answers file at ``path``; raise InputError for any bad input."""
-    _format_of(path)  # a wrong extension is reported before touching the disk
+    if path.is_dir():
+        raise InputError.single(path, "is a directory", expected="an answers file")
+    _format_of(path)  # a wrong extension is reported before reading the file
     return parse_document(_read_bytes(path), path)
 
 
@@ -222,7 +224,8 @@ def _kind(value: object) -> str:
     return f"a value of type {type(value).__name__}"
 
 
-def _format_location(location: Location) -> str:
+def format_location(location: Location) -> str:
+    """A field path as users write it: ``respondents[0].answers.budget_secured``."""
     text = ""
     for part in location:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
@@ -450,7 +453,7 @@ def _problem_field(text: str, problem: _Problem) -> str | None:
         return None
     for location, node, _line_number in _yaml_nodes(root):
         if isinstance(node, MappingNode) and node.start_mark.index == start:
-            return _format_location(location if problem.key is None else (*location, problem.key))
+            return format_location(location if problem.key is None else (*location, problem.key))
     return None
 
 
@@ -655,7 +658,7 @@ def _check_json_duplicates(text: str, parsed_keys: int, path: Path) -> None:
             path,
             f"duplicate key {_shorten(str(location[-1]))!r} (first at line {first})",
             line=line,
-            field=_format_location(location),
+            field=format_location(location),
             expected="each key only once in a mapping",
         )
 
