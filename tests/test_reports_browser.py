@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import yaml
@@ -18,6 +19,9 @@ from gapcheck.assessment import AssessmentResult, assess_file
 from gapcheck.report import ReportOptions, load_brand, render_html
 from tests.support import PageProbe, screenshot
 from tests.test_reports import png_bytes
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Dialog
 
 ROOT = Path(__file__).parent.parent
 SAMPLE_IDS = [path.stem for path in sorted((ROOT / "samples").glob("*.yaml"))]
@@ -35,7 +39,12 @@ def open_report(probe: PageProbe, html: str, folder: Path, name: str) -> Path:
     path = folder / f"{name}.html"
     path.write_text(html, encoding="utf-8")
     dialogs: list[str] = []
-    probe.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def on_dialog(dialog: Dialog) -> None:  # alert(), confirm(), prompt(): a script ran
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    probe.page.on("dialog", on_dialog)
     probe.page.goto(path.as_uri())
     probe.page.wait_for_load_state("load")
     assert dialogs == [], "a script ran"
