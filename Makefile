@@ -60,10 +60,12 @@ demo: $(STAMP) pdf-deps
 	@for f in samples/*.yaml; do \
 		name=$$(basename $$f .yaml); \
 		$(BIN)/gapcheck assess $$f --format json -o out/$$name.json || exit $$?; \
+		$(BIN)/gapcheck assess $$f -o out/$$name.html || exit $$?; \
+		$(BIN)/gapcheck assess $$f -o out/$$name.pdf || exit $$?; \
 		$(BIN)/gapcheck assess $$f --format text; \
 		echo; \
 	done
-	@echo "JSON results written under out/"
+	@echo "JSON results, HTML and PDF reports written under out/"
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests benchmarks
