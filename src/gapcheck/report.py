@@ -673,36 +673,45 @@ _LABEL_WIDTH = 17  # characters per label line
 _LINE = 17  # label line height
 
 
-def radar_chart(scores: Sequence[ScoreRow]) -> ChartView:
-    """The geometry of a radar chart of the area scores (an unscored area is drawn at 0)."""
-    count = len(scores)
+def _at(count: int, index: int, fraction: float) -> ChartPoint:
+    """The point at ``fraction`` of the radius on axis ``index`` of ``count`` (first at 12)."""
+    angle = -math.pi / 2 + 2 * math.pi * index / count
+    return ChartPoint(
+        round(_CHART_WIDTH / 2 + math.cos(angle) * _RADIUS * fraction, 1),
+        round(_CHART_HEIGHT / 2 + math.sin(angle) * _RADIUS * fraction, 1),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    rings: tuple[str, ...]
+    ring_labels: tuple[tuple[ChartPoint, str], ...]
+    axes: tuple[ChartPoint, ...]
+    #: Per axis: the label's x, y and anchor, and its lines.
+    labels: tuple[tuple[float, float, Literal["start", "middle", "end"], tuple[str, ...]], ...]
+
+
+@functools.lru_cache(maxsize=64)
+def _frame(titles: tuple[str, ...]) -> _Frame:
+    """What does not depend on the scores: rings, axes and labels (cached per set of areas)."""
+    count = len(titles)
     cx, cy = _CHART_WIDTH / 2, _CHART_HEIGHT / 2
-
-    def at(index: int, fraction: float) -> ChartPoint:
-        angle = -math.pi / 2 + 2 * math.pi * index / count
-        return ChartPoint(
-            round(cx + math.cos(angle) * _RADIUS * fraction, 1),
-            round(cy + math.sin(angle) * _RADIUS * fraction, 1),
-        )
-
-    def points(values: Sequence[float]) -> str:
-        return " ".join(f"{p.x:g},{p.y:g}" for p in (at(i, v) for i, v in enumerate(values)))
-
-    rings = tuple(points([level / 4] * count) for level in range(1, 5))
+    rings = tuple(
+        " ".join(f"{p.x:g},{p.y:g}" for p in (_at(count, i, level / 4) for i in range(count)))
+        for level in range(1, 5)
+    )
     ring_labels = tuple(
         (ChartPoint(round(cx + 4, 1), round(cy - _RADIUS * level / 4 + 11, 1)), str(level * 25))
         for level in range(1, 5)
     )
-    values = [(row.score or 0) / 100 for row in scores]
-    dots = tuple(at(index, value) for index, value in enumerate(values))
     labels = []
-    for index, row in enumerate(scores):
-        edge = at(index, (_RADIUS + _LABEL_GAP) / _RADIUS)
+    for index, title in enumerate(titles):
+        edge = _at(count, index, (_RADIUS + _LABEL_GAP) / _RADIUS)
         dx = edge.x - cx
         anchor: Literal["start", "middle", "end"] = (
             "middle" if abs(dx) < 1 else ("start" if dx > 0 else "end")
         )
-        lines = tuple(_wrap_label(row.title))
+        lines = tuple(_wrap_label(title))
         # The y of the first line's baseline; the lines and then the score go down from it.
         # Labels above the centre end at the chart, labels below start at it, side labels
         # are centred on their axis.
@@ -712,8 +721,15 @@ def radar_chart(scores: Sequence[ScoreRow]) -> ChartView:
             y = edge.y - len(lines) * _LINE - 4
         else:
             y = edge.y + 16
-        score = "n/a" if row.score is None else str(row.score)
-        labels.append(ChartLabel(edge.x, round(y, 1), anchor, lines, score))
+        labels.append((edge.x, round(y, 1), anchor, lines))
+    return _Frame(rings, ring_labels, tuple(_at(count, i, 1) for i in range(count)), tuple(labels))
+
+
+def radar_chart(scores: Sequence[ScoreRow]) -> ChartView:
+    """The geometry of a radar chart of the area scores (an unscored area is drawn at 0)."""
+    count = len(scores)
+    frame = _frame(tuple(row.title for row in scores))
+    dots = tuple(_at(count, index, (row.score or 0) / 100) for index, row in enumerate(scores))
     description = "; ".join(
         f"{row.title}: {'not scored' if row.score is None else f'{row.score} of 100'}"
         for row in scores
@@ -721,13 +737,16 @@ def radar_chart(scores: Sequence[ScoreRow]) -> ChartView:
     return ChartView(
         width=_CHART_WIDTH,
         height=_CHART_HEIGHT,
-        centre=ChartPoint(cx, cy),
-        rings=rings,
-        ring_labels=ring_labels,
-        axes=tuple(at(index, 1) for index in range(count)),
-        shape=points(values),
+        centre=ChartPoint(_CHART_WIDTH / 2, _CHART_HEIGHT / 2),
+        rings=frame.rings,
+        ring_labels=frame.ring_labels,
+        axes=frame.axes,
+        shape=" ".join(f"{dot.x:g},{dot.y:g}" for dot in dots),
         dots=dots,
-        labels=tuple(labels),
+        labels=tuple(
+            ChartLabel(x, y, anchor, lines, "n/a" if row.score is None else str(row.score))
+            for (x, y, anchor, lines), row in zip(frame.labels, scores, strict=True)
+        ),
         description=f"Radar chart of the scores per area, 0 to 100: {description}.",
     )
 
