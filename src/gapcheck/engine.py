@@ -30,6 +30,7 @@ reproduces each trap against this module:
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -503,6 +504,15 @@ class CompiledPack:
             "all": [{"m": {"$ex": {"sid": 1}}}, {"z": {"kind": "gapcheck-never-asserted"}}]
         }
         self.definition = definition
+        # The facts actions assert, serialised once.
+        self._finding_texts = {
+            fid: _dumps({"sid": _SESSION_ID, "kind": "finding", "fid": fid})
+            for fid in self._asserted_findings
+        }
+        self._stage_texts = {
+            stage: _dumps({"sid": _SESSION_ID, "kind": "stage", "n": stage})
+            for stage in range(1, self._stage_count + 1)
+        }
         host = _get_host()
         with _host_lock:
             try:
@@ -658,7 +668,7 @@ class CompiledPack:
                     try:
                         if isinstance(handler, int):
                             if handler:
-                                self._assert({"sid": _SESSION_ID, "kind": "stage", "n": handler})
+                                self._assert_text(self._stage_texts[handler])
                         else:
                             self._record(handler, message, fired, announced)
                     except BaseException:
@@ -687,10 +697,10 @@ class CompiledPack:
             # TRAP 12: only findings some rule reads become facts, and each only once
             # (TRAP 7: re-asserting an identical fact is an error).
             announced.add(plan.rule_id)
-            self._assert({"sid": _SESSION_ID, "kind": "finding", "fid": plan.rule_id})
+            self._assert_text(self._finding_texts[plan.rule_id])
 
-    def _assert(self, fact: Json) -> None:
-        self._checked(_native.assert_fact(self._ruleset_handle, _dumps(fact)))
+    def _assert_text(self, fact_json: str) -> None:
+        self._checked(_native.assert_fact(self._ruleset_handle, fact_json))
 
     @staticmethod
     def _checked(result: Any) -> Any:
@@ -726,11 +736,9 @@ def _firing(plan: _AlternativePlan, message: str) -> Firing:
     if plan.shape == "resp":
         # Only the respondent fact carries "ri", and no value can contain it: read it directly
         # instead of parsing the whole message (most firings are of this shape).
-        start = message.index(_RI_KEY) + len(_RI_KEY)
-        end = start
-        while message[end].isdigit():
-            end += 1
-        respondents = (int(message[start:end]),)
+        found = _RI_FIELD.search(message)
+        assert found is not None
+        respondents = (int(found.group(1)),)
     elif plan.shape == "full":
         ((_, matched),) = orjson.loads(message).items()
         answer = matched.get("r")
@@ -753,7 +761,7 @@ def _firing(plan: _AlternativePlan, message: str) -> Firing:
     )
 
 
-_RI_KEY = '"ri":'
+_RI_FIELD = re.compile(r'"ri":(\d+)')
 
 
 def _has_absence(loaded: LoadedRule) -> bool:
