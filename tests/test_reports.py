@@ -771,3 +771,36 @@ def test_page_size_reaches_the_css() -> None:
     letter = render_html(assessed("healthy-project"), ReportOptions(page_size=PageSize.letter))
     assert "size: letter;" in letter
     assert "size: A4;" in render_html(assessed("healthy-project"), OPTIONS)
+
+
+# --- the documentation ----------------------------------------------------------------------------
+
+DOCS = ROOT / "docs" / "reports.md"
+
+
+def template_blocks(name: str) -> set[str]:
+    text = (ROOT / "templates" / name).read_text(encoding="utf-8")
+    return set(re.findall(r"{%-?\s*block\s+(\w+)", text))
+
+
+def test_every_block_is_documented() -> None:
+    docs = DOCS.read_text(encoding="utf-8")
+    table = docs.split("### Blocks", 1)[1].split("###", 1)[0]
+    first_cells = re.findall(r"^\| ([^|]+) \|", table, flags=re.M)
+    documented_html = {name for cell in first_cells for name in re.findall(r"`(\w+)`", cell)}
+    assert documented_html == template_blocks("base.html")
+    md_line = next(line for line in table.splitlines() if line.startswith("`base.md` has"))
+    md_paragraph = table[table.index(md_line) :].split("\n\n", 1)[0]
+    assert set(re.findall(r"`(\w+)`", md_paragraph)) - {"base"} == template_blocks("base.md")
+
+
+def test_the_documented_override_works(tmp_path: Path) -> None:
+    docs = DOCS.read_text(encoding="utf-8")
+    example = docs.split("```jinja\n", 1)[1].split("```", 1)[0]
+    folder = write_templates(tmp_path / "docs-example", report__html=example)
+    html = render_html(assessed("injection"), ReportOptions(templates=folder))
+    assert "<h2>Our approach</h2>" in html
+    assert "We interviewed 2 people at {% include &#39;/etc/passwd&#39; %} &amp; Co" in html
+    assert "h2 { letter-spacing: .02em; }" in html
+    assert "Northgate Delivery Advisory · 14 Quay Street, Bristol" in html
+    assert "Scores by area" in html
