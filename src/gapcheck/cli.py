@@ -50,7 +50,27 @@ def _errors_as_messages() -> Iterator[None]:
         _fail("the input is too large to process")
 
 
+#: Commands that live in modules of their own under gapcheck.commands, as "module:function".
+#: Such a module imports only click at the top (the rest inside the command), because
+#: `gapcheck --help` imports it to show the command's one-line help.
+LAZY_COMMANDS: dict[str, str] = {}
+
+
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None and name in LAZY_COMMANDS:
+            import importlib
+
+            module_name, attribute = LAZY_COMMANDS[name].split(":")
+            loaded = getattr(importlib.import_module(module_name), attribute)
+            assert isinstance(loaded, click.Command)
+            command = loaded
+        return command
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
