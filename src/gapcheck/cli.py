@@ -53,7 +53,10 @@ def _errors_as_messages() -> Iterator[None]:
 #: Commands that live in modules of their own under gapcheck.commands, as "module:function".
 #: Such a module imports only click at the top (the rest inside the command), because
 #: `gapcheck --help` imports it to show the command's one-line help.
-LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS: dict[str, str] = {
+    "new": "gapcheck.commands.new:new",
+    "schema": "gapcheck.commands.schema:schema",
+}
 
 
 class _Group(click.Group):
