@@ -56,6 +56,7 @@ def _errors_as_messages() -> Iterator[None]:
 LAZY_COMMANDS: dict[str, str] = {
     "new": "gapcheck.commands.new:new",
     "schema": "gapcheck.commands.schema:schema",
+    "form": "gapcheck.commands.form:form",
     "fill": "gapcheck.commands.fill:fill",
 }
 
