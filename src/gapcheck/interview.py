@@ -36,7 +36,7 @@ from gapcheck.answers import FORMAT_VERSION, MAX_RESPONDENTS, PROJECT_ID
 from gapcheck.conditions import SPECIAL_ANSWERS, AnswerState, AnswerValue
 from gapcheck.errors import InputError
 from gapcheck.fsutil import atomic_write
-from gapcheck.loading import read_document
+from gapcheck.loading import format_location, read_document
 from gapcheck.pack import Pack, Question, QuestionType, Scope
 
 MAX_DETAIL_LENGTH = 200
@@ -222,38 +222,43 @@ class Interview:
         document = read_document(self.path)
         data: dict[str, Any] = document.data
 
-        def refuse(field: str, message: str, expected: str) -> InputError:
-            location = tuple(int(p) if p.isdigit() else p for p in field.split("."))
+        def refuse(location: tuple[str | int, ...], message: str, expected: str) -> InputError:
             return InputError.single(
-                self.path, message, field=field, line=document.line_of(location), expected=expected
+                self.path,
+                message,
+                field=format_location(location),
+                line=document.line_of(location),
+                expected=expected,
             )
 
         version = data.get("format_version", FORMAT_VERSION)
         if version != FORMAT_VERSION:
             raise refuse(
-                "format_version", f"unsupported format version {version!r}", str(FORMAT_VERSION)
+                ("format_version",), f"unsupported format version {version!r}", str(FORMAT_VERSION)
             )
         data["format_version"] = FORMAT_VERSION
         for field in ("project", "context"):
             if data.get(field) is None:
                 data.pop(field, None)
             elif not isinstance(data[field], dict):
-                raise refuse(field, "not a mapping", "a mapping of fields to answers")
+                raise refuse((field,), "not a mapping", "a mapping of fields to answers")
         respondents = data.get("respondents")
         if respondents is None:
             data.pop("respondents", None)
         elif not isinstance(respondents, list):
-            raise refuse("respondents", "not a list", "a list of respondents")
+            raise refuse(("respondents",), "not a list", "a list of respondents")
         else:
             for index, entry in enumerate(respondents):
                 if not isinstance(entry, dict):
-                    raise refuse(f"respondents.{index}", "not a mapping", "name, role, answers")
+                    raise refuse(("respondents", index), "not a mapping", "name, role, answers")
                 answers = entry.get("answers")
                 if answers is None:
                     entry["answers"] = {}
                 elif not isinstance(answers, dict):
                     raise refuse(
-                        f"respondents.{index}.answers", "not a mapping", "question ids to answers"
+                        ("respondents", index, "answers"),
+                        "not a mapping",
+                        "question ids to answers",
                     )
         return data
 
@@ -409,7 +414,7 @@ class Interview:
             raw = container[field]
             checked, reason = _check_detail(detail, raw)
             if reason is None:
-                current = str(checked) if checked else "(none)"
+                current = str(checked) if checked else "(skipped)"
             else:
                 problem = f"{_shown(raw)}: {reason}"
         return Step(
