@@ -54,6 +54,7 @@ def _errors_as_messages() -> Iterator[None]:
 #: Such a module imports only click at the top (the rest inside the command), because
 #: `gapcheck --help` imports it to show the command's one-line help.
 LAZY_COMMANDS: dict[str, str] = {
+    "import": "gapcheck.commands.survey:import_survey",
     "new": "gapcheck.commands.new:new",
     "schema": "gapcheck.commands.schema:schema",
     "form": "gapcheck.commands.form:form",
