@@ -195,6 +195,25 @@ def test_second_respondent_review_and_end_of_input(tmp_path: Path) -> None:
     assert saved["respondents"][0]["answers"] == {"goals": "yes", "mood": 4}
 
 
+def test_a_closed_terminal_loses_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "answers.yaml"
+    child = spawn(str(path))
+    ask(child, "Project id", answer="acme-crm")
+    ask(child, "Project name", answer="ACME")
+    ask(child, "Client", answer="ACME Corp")
+    child.expect_exact("Date of the assessment")
+    child.expect_exact("> ")
+    child.close(force=True)  # hang up: the terminal is gone (SIGHUP, then SIGKILL if needed)
+    assert child.signalstatus is not None
+    assert load(path)["project"] == {"id": "acme-crm", "name": "ACME", "client": "ACME Corp"}
+    child = spawn(str(path))
+    ask(child, "Question 4 of 18", "Date of the assessment", answer="2026-11-20")
+    child.expect_exact("Assessor")
+    child.sendintr()
+    assert finish(child) == 130
+    assert load(path)["assessed_on"] == dt.date(2026, 11, 20)
+
+
 # --- what needs no terminal -----------------------------------------------------------------
 
 
