@@ -48,7 +48,8 @@ def test_every_question_of_the_default_pack_is_on_the_page(default_html: str) ->
         assert f'name="q-{question_id}"' in default_html
         assert default_html.count(f'id="error-{question_id}"') == 1
         required_mark = '<span class="req" aria-hidden="true">*</span>'
-        block = default_html.split(f'id="wrap-{question_id}"')[1].split('class="error"')[0]
+        after = default_html.split(f'id="wrap-{question_id}"')[1]
+        block = after.split('class="error"', maxsplit=1)[0]
         assert (required_mark in block) is info.question.required, question_id
         assert ('class="optional"' in block) is not info.question.required, question_id
     for section in pack.sections:
