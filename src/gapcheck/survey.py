@@ -184,20 +184,9 @@ def read_survey(path: Path) -> SurveyTable:
         ) from error
     if not text.strip():
         raise InputError.single(path, "empty", expected="a header row and one row per response")
-    header_line = text.splitlines()[0]
-    try:
-        dialect: Any = csv.Sniffer().sniff(header_line, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
     try:
         records = list(
-            csv.reader(
-                io.StringIO(text, newline=""),
-                delimiter=dialect.delimiter,
-                quotechar='"',
-                doublequote=True,
-                strict=True,
-            )
+            csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
         )
     except csv.Error as error:
         raise InputError.single(path, f"not valid CSV: {error}") from error
@@ -216,6 +205,26 @@ def read_survey(path: Path) -> SurveyTable:
         cells = tuple(record) + ("",) * (len(headers) - len(record))
         rows.append((number, cells))
     return SurveyTable(path, headers, tuple(rows))
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter that reads the first records as a table: ',', ';' (Excel in many locales)
+    or tab. ``csv.Sniffer`` alone is fooled by unquoted commas in ';'-separated question texts,
+    so each candidate is tried: rows as wide as the header first, then the widest header."""
+    sample = text[:65536]
+    best, best_score = ",", (False, 0)
+    for delimiter in (",", ";", "\t"):
+        try:
+            records = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter))
+        except csv.Error:
+            continue
+        records = [r for r in records[:50] if any(cell.strip() for cell in r)]
+        complete = records[:-1] if len(sample) < len(text) else records  # the last may be cut
+        width = len(records[0]) if records else 0
+        score = (all(len(r) == width for r in complete), width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
 
 
 # --- the mapping -----------------------------------------------------------------------------
