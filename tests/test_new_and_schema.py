@@ -85,11 +85,11 @@ def test_assess_on_the_untouched_template_lists_what_is_missing(tmp_path: Path) 
     result = run("assess", str(path))
     assert result.exit_code == 2
     assert result.stdout == ""
-    lines = dict(
-        (field, number)
+    lines = {
+        field: number
         for number, field in enumerate(path.read_text().splitlines(), start=1)
         if not field.lstrip().startswith("#")
-    )
+    }
     assert result.stderr == (
         f"Error: {path}: 7 problems\n"
         f"  - line {lines['  id:']}, project.id: Input should be a valid string\n"
