@@ -527,9 +527,10 @@ def test_keyboard_focus_is_visible_and_every_input_is_labelled(
             .map(el => el.id || el.name)"""
     )
     assert unlabelled == []
-    # Tab from the top: the skip link, then the project's fields, in order.
+    # Tab from the top: the skip link, past the section list, then the fields in order.
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "project-name"
     page.keyboard.type("Keyboard only")
