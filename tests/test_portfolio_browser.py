@@ -1,0 +1,187 @@
+"""portfolio.html in a real headless Chromium: nothing fails or is fetched, columns sort on a
+click (and keep the server's order without JavaScript), heatmap cells show their numbers, every
+report link resolves to a file in the output folder, and the page fits a phone.
+
+Built from the samples assessed for real, plus one sample assessed again later with changed
+answers (a trend). Screenshots at 390x844 and 1440x900 are saved under the test's tmp_path.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlparse
+
+import yaml
+
+from gapcheck.assessment import assess_file
+from gapcheck.pack import load_pack
+from gapcheck.portfolio import Failure, Portfolio, build_portfolio, summarize, write_portfolio
+from tests.support import PageProbe, screenshot
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+ROOT = Path(__file__).parent.parent
+PHONE = (390, 844)
+DESKTOP = (1440, 900)
+GENERATED = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.timezone.utc)
+
+
+def later_assessment(folder: Path) -> Path:
+    """two-respondents-disagree assessed again three months on, the respondents now agreeing."""
+    document = yaml.safe_load((ROOT / "samples" / "two-respondents-disagree.yaml").read_text())
+    document["assessed_on"] = dt.date(2027, 3, 1)
+    document["respondents"][1]["answers"] = copy.deepcopy(document["respondents"][0]["answers"])
+    path = folder / "two-respondents-disagree-2027.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@cache
+def _pack_titles() -> tuple[dict[str, str], dict[str, str]]:
+    pack = load_pack()
+    return pack.area_titles, {loaded.rule.id: loaded.rule.title for loaded in pack.rules}
+
+
+def build_outdir(folder: Path) -> tuple[Path, Portfolio]:
+    """OUTDIR with dummy reports for every project and the portfolio built from the samples."""
+    outdir = folder / "out"
+    outdir.mkdir()
+    inputs = [*sorted((ROOT / "samples").glob("*.yaml")), later_assessment(folder)]
+    summaries = []
+    for path in inputs:
+        result = assess_file(path)
+        slug = path.stem
+        reports = {"html": f"{slug}.html", "json": f"{slug}.json"}
+        for name in reports.values():
+            (outdir / name).write_text(f"report of {slug}\n", encoding="utf-8")
+        summaries.append(summarize(result, slug, str(path), reports))
+    areas, findings = _pack_titles()
+    portfolio = build_portfolio(
+        summaries,
+        [Failure("answers/broken.yaml", "answers/broken.yaml, line 3: <not> valid YAML")],
+        result.pack,
+        areas,
+        findings,
+    )
+    write_portfolio(outdir, portfolio, generated_at=GENERATED)
+    return outdir, portfolio
+
+
+def project_order(page: Page, table: str) -> list[str]:
+    return [
+        row.get_attribute("data-project") or ""
+        for row in page.locator(f"#{table} tbody tr").element_handles()
+    ]
+
+
+def assert_clean(probe: PageProbe) -> None:
+    assert probe.console_errors == []
+    assert probe.failed_requests == []
+    assert probe.external_requests == []
+
+
+def test_portfolio_in_chromium(browser_page: PageProbe, tmp_path: Path) -> None:
+    outdir, portfolio = build_outdir(tmp_path)
+    page = browser_page.page
+    page.goto((outdir / "portfolio.html").as_uri())
+    page.wait_for_load_state("load")
+    ids = [row.summary.project_id for row in portfolio.projects]
+    assert len(ids) == 8  # nine assessments, one project twice
+    assert ids == sorted(ids)
+
+    # Server-side order first: by project id.
+    assert project_order(page, "projects-table") == ids
+    # The project assessed twice: one row, its latest assessment, with the trend.
+    trend_row = page.locator("#projects-table tr[data-project='meridian-dc-bristol']")
+    assert trend_row.count() == 1
+    trend_text = trend_row.locator("td").nth(7).inner_text()
+    assert "Amber/Green → Green, +1 overall" in trend_text
+    assert "since 2026-12-09" in trend_text
+    assert "2027-03-01" in trend_row.inner_text()
+
+    # Sorting: a click on "Overall" orders rows by overall score, a second click reverses.
+    overall = {row.summary.project_id: row.summary.overall or -1 for row in portfolio.projects}
+    heading = page.locator("#projects-table thead th").nth(3)
+    assert heading.inner_text().startswith("OVERALL")
+    heading.locator("button.sort").click()
+    ascending = project_order(page, "projects-table")
+    assert ascending != ids
+    assert [overall[i] for i in ascending] == sorted(overall.values())
+    assert heading.get_attribute("aria-sort") == "ascending"
+    heading.locator("button.sort").click()
+    descending = project_order(page, "projects-table")
+    assert [overall[i] for i in descending] == sorted(overall.values(), reverse=True)
+    assert heading.get_attribute("aria-sort") == "descending"
+    # By project name (text), in the heatmap too.
+    page.locator("#heatmap-table thead th").nth(0).locator("button.sort").click()
+    names = {row.summary.project_id: row.summary.project_name for row in portfolio.projects}
+    by_name = project_order(page, "heatmap-table")
+    assert [names[i].lower() for i in by_name] == sorted(n.lower() for n in names.values())
+
+    # Heatmap: one cell per project and area (and overall), each showing its number and rank.
+    cells = page.locator("#heatmap-table td.score")
+    assert cells.count() == len(ids) * (len(portfolio.areas) + 1)
+    for index in range(cells.count()):
+        cell = cells.nth(index)
+        text = cell.inner_text()
+        match = re.match(r"(\d+)\s+(\d+)(st|nd|rd|th) pct", text)
+        assert match, text
+        score = int(match.group(1))
+        band = "strong" if score >= 75 else "fair" if score >= 50 else "weak"
+        assert f"heat-{band}" in (cell.get_attribute("class") or "")
+        colour = page.evaluate(
+            "(el) => getComputedStyle(el).backgroundColor", cell.element_handle()
+        )
+        assert colour not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
+
+    # Every report link resolves to an existing file in OUTDIR.
+    links = page.locator("#projects-table .reports a")
+    assert links.count() == 2 * len(ids)
+    for index in range(links.count()):
+        href = links.nth(index).evaluate("(a) => a.href")
+        target = Path(unquote(urlparse(href).path))
+        assert target.parent == outdir
+        assert target.is_file(), href
+
+    # Percentiles, common findings, failures.
+    assert page.locator("#percentiles-table tbody tr").count() == len(portfolio.areas) + 1
+    assert page.locator("#findings-table tbody tr").count() == len(portfolio.findings)
+    failure = page.locator("#failures-table tbody tr")
+    assert failure.count() == 1
+    assert "line 3: <not> valid YAML" in failure.inner_text()
+    # The hostile sample's name is text, and no script but ours ran.
+    assert page.locator("#projects-table").inner_text().count("<script>alert('name')</script>") == 1
+    assert page.evaluate("() => document.scripts.length") == 1
+
+    for width, height in (PHONE, DESKTOP):
+        path = tmp_path / f"portfolio-{width}x{height}.png"
+        screenshot(page, path, width, height)
+        assert path.stat().st_size > 10_000
+        # Nothing wider than the screen: wide tables scroll inside their own box.
+        wide = page.evaluate("() => document.documentElement.scrollWidth")
+        assert wide <= width, f"the page is {wide}px wide at {width}px"
+        assert page.locator("#heatmap-table td.score").first.is_visible()
+    assert_clean(browser_page)
+
+
+def test_portfolio_without_javascript_keeps_the_server_order(
+    chromium_browser: Browser, tmp_path: Path
+) -> None:
+    outdir, portfolio = build_outdir(tmp_path)
+    context = chromium_browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto((outdir / "portfolio.html").as_uri())
+        ids = [row.summary.project_id for row in portfolio.projects]
+        assert project_order(page, "projects-table") == ids
+        assert project_order(page, "heatmap-table") == ids
+        assert page.locator("button.sort").count() == 0
+        assert page.locator("#heatmap-table td.score").count() == len(ids) * 7
+    finally:
+        context.close()
