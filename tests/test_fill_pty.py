@@ -209,6 +209,7 @@ def test_a_closed_terminal_loses_nothing(tmp_path: Path) -> None:
     child = spawn(str(path))
     ask(child, "Question 4 of 18", "Date of the assessment", answer="2026-11-20")
     child.expect_exact("Assessor")
+    child.expect_exact("> ")  # inside input(): a Ctrl-C before it could be lost in the start-up
     child.sendintr()
     assert finish(child) == 130
     assert load(path)["assessed_on"] == dt.date(2026, 11, 20)

@@ -95,6 +95,8 @@ def _ask(prompt: str) -> str:
 
 
 def _interview(interview: Interview) -> None:
+    import shutil
+
     from gapcheck.interview import HelpShown, Rejected, question_lines
 
     who = interview.respondent.get("name")
@@ -112,8 +114,9 @@ def _interview(interview: Interview) -> None:
             if isinstance(result, Rejected):
                 click.echo(f"  Not accepted: {result.reason}. Try again.")
             elif isinstance(result, HelpShown):
+                width = min(shutil.get_terminal_size().columns, 100)
                 for line in result.text.splitlines():
-                    click.echo(f"  {line}")
+                    click.echo(click.wrap_text(line, width, "  ", "  "))
             else:
                 break
     missing = interview.remaining_required()
