@@ -1,0 +1,532 @@
+"""Assess many answers files at once: every report, then a portfolio of small summaries.
+
+``run_batch(inputs, BatchOptions(...))`` finds the answers files (files, folders searched
+recursively, globs), assesses and renders each one in a pool of worker processes and writes
+``OUTDIR/<slug>.<ext>`` per project and format, atomically. Workers take paths and give back
+small per-project summary dicts, never whole reports, so memory stays flat however many projects
+there are. Each worker loads the pack and compiles the engine once (durable-rules: one host per
+process, never shared across threads).
+
+Failure isolation: a bad input or a failing render is recorded as that input's failure; a worker
+process that dies is detected (the pool breaks), the items that were in flight are re-run one at
+a time in a new pool to find the one that crashed, and the batch goes on with the rest.
+
+Incremental: ``OUTDIR/.gapcheck-cache.json`` maps each input to the sha256 of its bytes and its
+summary, under a fingerprint of the pack, the report templates, gapcheck's version and the
+formats. An unchanged input whose files are all there is neither assessed nor rendered again.
+The cache is written atomically every few items and at the end, so a run killed at any point
+leaves no partial file and the next run does only what is left.
+
+Test-only hook: with ``GAPCHECK_TEST_CRASH_ON=<project id>`` in the environment a pool worker
+that assesses that project exits at once (``os._exit(1)``), to test crash isolation. It has no
+effect with ``jobs=1`` (no pool) and is not for users.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import dataclasses
+import glob
+import hashlib
+import multiprocessing
+import os
+import re
+import unicodedata
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from gapcheck import __version__
+from gapcheck.errors import GapcheckError, InputError
+from gapcheck.formats import OutputFormat
+from gapcheck.fsutil import atomic_write
+
+CACHE_NAME = ".gapcheck-cache.json"
+CACHE_VERSION = 1
+#: The cache is saved after this many completed items (and at the end).
+CACHE_EVERY = 50
+ANSWERS_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+#: Longest project-id part of a slug.
+SLUG_ID_MAX = 60
+#: Test-only: a pool worker assessing this project id exits at once (see the module docstring).
+CRASH_HOOK = "GAPCHECK_TEST_CRASH_ON"
+WORKER_CRASHED = "worker crashed while assessing or rendering this input"
+_GLOB_CHARS = frozenset("*?[")
+
+Summary = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BatchFailure:
+    """An input that could not be assessed or rendered, and why."""
+
+    input: str
+    message: str
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    outdir: Path
+    formats: tuple[OutputFormat, ...] = (OutputFormat.html,)
+    #: Worker processes; 1 runs in this process (no pool).
+    jobs: int = 1
+    #: Redo every input, ignoring the cache.
+    force: bool = False
+
+
+@dataclass
+class BatchOutcome:
+    #: One summary per assessed project, sorted by project id, date, input.
+    summaries: list[Summary] = field(default_factory=list)
+    failures: list[BatchFailure] = field(default_factory=list)
+    assessed: int = 0
+    unchanged: int = 0
+    #: The portfolio files written.
+    portfolio: list[Path] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+
+Progress = Callable[[int, int], None]
+
+
+# --- inputs ---------------------------------------------------------------------------------
+
+
+def collect_inputs(inputs: Sequence[str], outdir: Path) -> list[Path]:
+    """Answers files named by files, folders (recursive) and globs: deduplicated and sorted.
+
+    Hidden folders and OUTDIR are not searched. A name that matches nothing is an InputError.
+    """
+    outdir_resolved = outdir.resolve()
+    found: dict[Path, Path] = {}
+    for name in inputs:
+        if any(char in name for char in _GLOB_CHARS) and not Path(name).exists():
+            matches = [Path(match) for match in glob.glob(name, recursive=True)]
+            if not matches:
+                raise InputError.single(name, "no file matches this pattern")
+        else:
+            matches = [Path(name)]
+        for match in matches:
+            if match.is_dir():
+                for path in _walk_folder(match, outdir_resolved):
+                    found.setdefault(path.resolve(), path)
+            elif match.exists() or match.is_symlink():
+                if not any(char in name for char in _GLOB_CHARS) or _is_answers_file(match):
+                    found.setdefault(match.resolve(), match)
+            else:
+                raise InputError.single(
+                    name, "no such file or folder", expected="answers files, folders or globs"
+                )
+    return [found[key] for key in sorted(found, key=str)]
+
+
+def _is_answers_file(path: Path) -> bool:
+    return path.suffix.lower() in ANSWERS_SUFFIXES and not path.name.startswith(".")
+
+
+def _walk_folder(folder: Path, outdir: Path) -> Iterable[Path]:
+    for root, dirs, files in os.walk(folder):
+        here = Path(root)
+        dirs[:] = sorted(
+            name for name in dirs if not name.startswith(".") and (here / name).resolve() != outdir
+        )
+        for name in sorted(files):
+            path = here / name
+            if _is_answers_file(path) and path.is_file():
+                yield path
+
+
+# --- slugs ----------------------------------------------------------------------------------
+
+
+def id_slug(project_id: str) -> str:
+    """A project id as a safe file-name part: ASCII lowercase letters, digits and single '-'."""
+    text = unicodedata.normalize("NFKD", project_id).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    text = text[:SLUG_ID_MAX].rstrip("-")
+    return text or "project"
+
+
+def base_slug(project_id: str, assessed_on: str) -> str:
+    """``<id>--<yyyy-mm-dd>``: the same project on another date is another report."""
+    return f"{id_slug(project_id)}--{id_slug(assessed_on)}"
+
+
+def input_key(path: Path) -> str:
+    """The cache key of an input: its absolute, resolved path."""
+    return str(path.resolve())
+
+
+def path_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+
+
+def unique_slug(base: str, key: str) -> str:
+    """The slug of an input whose base slug another input also has."""
+    return f"{base}--{path_hash(key)}"
+
+
+# --- the worker -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _WorkerSetup:
+    outdir: str
+    formats: tuple[str, ...]
+    in_pool: bool
+
+
+_STATE: dict[str, Any] = {}
+
+
+def _init_worker(setup: _WorkerSetup) -> None:
+    """Load the pack and compile the engine once per process."""
+    from gapcheck.engine import compiled  # noqa: PLC0415 - heavy: durable-rules
+    from gapcheck.pack import load_pack  # noqa: PLC0415
+    from gapcheck.report import ReportOptions  # noqa: PLC0415 - heavy: jinja2
+
+    pack = load_pack()
+    compiled(pack)
+    _STATE.update(setup=setup, pack=pack, options=ReportOptions(pack=pack))
+
+
+def _assess_one(item: tuple[str, str]) -> tuple[str, Any]:
+    """Assess and render one input; ("ok", summary) or ("failed", message). Never raises."""
+    shown, key = item
+    try:
+        return "ok", _assess_and_write(shown, key)
+    except InputError as error:
+        return "failed", str(error)
+    except GapcheckError as error:
+        return "failed", f"{shown}: {error}"
+    except OSError as error:
+        return "failed", f"{shown}: cannot read or write: {error.strerror or error}"
+    except RecursionError:
+        return "failed", f"{shown}: the input is nested too deeply"
+    except Exception as error:  # one input's failure must not stop the batch
+        return "failed", f"{shown}: internal error ({type(error).__name__}: {error})"
+
+
+def _assess_and_write(shown: str, key: str) -> Summary:
+    from gapcheck.answers import validate_answers  # noqa: PLC0415
+    from gapcheck.assessment import assess  # noqa: PLC0415
+    from gapcheck.formats import render  # noqa: PLC0415
+    from gapcheck.loading import read_document  # noqa: PLC0415
+
+    setup: _WorkerSetup = _STATE["setup"]
+    pack = _STATE["pack"]
+    formats = [OutputFormat(name) for name in setup.formats]
+    document = read_document(Path(shown))
+    result = assess(
+        validate_answers(document, pack),
+        pack,
+        with_answers=any(chosen.is_report for chosen in formats),
+    )
+    if setup.in_pool and os.environ.get(CRASH_HOOK) == result.project.id:
+        os._exit(1)  # test-only hook: see the module docstring
+    assessed_on = result.assessed_on.isoformat()
+    slug = unique_slug(base_slug(result.project.id, assessed_on), key)
+    outdir = Path(setup.outdir)
+    files: dict[str, str] = {}
+    hashes: dict[str, str] = {}
+    for chosen in formats:
+        if chosen is OutputFormat.json:
+            data = render(dataclasses.replace(result, answers=()), chosen)
+        else:
+            data = render(result, chosen, _STATE["options"])
+        name = f"{slug}.{chosen.value}"
+        atomic_write(outdir / name, data)
+        files[chosen.value] = name
+        hashes[chosen.value] = hashlib.sha256(data).hexdigest()
+    return {
+        "id": result.project.id,
+        "name": result.project.name,
+        "client": result.project.client,
+        "assessed_on": assessed_on,
+        "slug": slug,
+        "input": shown,
+        "input_sha256": document.sha256,
+        "confidence": result.confidence,
+        "overall": result.overall,
+        "scores": dict(result.scores),
+        "counts": dict(result.counts),
+        "findings": [finding.id for finding in result.findings],
+        "files": files,
+        "hashes": hashes,
+    }
+
+
+# --- the batch ------------------------------------------------------------------------------
+
+
+def templates_fingerprint() -> str:
+    """sha256 over gapcheck's version and its report templates."""
+    digest = hashlib.sha256(__version__.encode())
+    folder = resources.files("gapcheck") / "templates"
+    for entry in sorted(folder.iterdir(), key=lambda item: item.name):
+        if entry.is_file():
+            digest.update(entry.name.encode() + b"\0" + entry.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _fingerprint(pack_sha256: str, formats: Sequence[OutputFormat]) -> dict[str, Any]:
+    return {
+        "cache_version": CACHE_VERSION,
+        "pack_sha256": pack_sha256,
+        "templates": templates_fingerprint(),
+        "formats": sorted(chosen.value for chosen in formats),
+    }
+
+
+def _load_cache(path: Path, fingerprint: dict[str, Any]) -> dict[str, Summary]:
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
+        return {}
+    entries = data.get("entries")
+    return entries if isinstance(entries, dict) else {}
+
+
+def _save_cache(path: Path, fingerprint: dict[str, Any], entries: dict[str, Summary]) -> None:
+    payload = {"fingerprint": fingerprint, "entries": entries}
+    atomic_write(path, orjson.dumps(payload, option=orjson.OPT_SORT_KEYS))
+
+
+def _sha256_of(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _unchanged(summary: Any, path: Path, outdir: Path) -> bool:
+    if not isinstance(summary, dict) or summary.get("input_sha256") != _sha256_of(path):
+        return False
+    files = summary.get("files")
+    return isinstance(files, dict) and all(
+        isinstance(name, str) and "/" not in name and (outdir / name).is_file()
+        for name in files.values()
+    )
+
+
+def run_batch(
+    paths: Sequence[Path], options: BatchOptions, progress: Progress | None = None
+) -> BatchOutcome:
+    """Assess answers files (from :func:`collect_inputs`), write reports and the portfolio."""
+    from gapcheck.pack import load_pack  # noqa: PLC0415 - heavy: pydantic
+
+    outdir = options.outdir
+    if not options.formats:
+        raise InputError.single(outdir, "no output format", expected="html, pdf, json or md")
+    outdir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(outdir)
+    pack = load_pack()
+    fingerprint = _fingerprint(pack.sha256, options.formats)
+    cache_path = outdir / CACHE_NAME
+    cached = {} if options.force else _load_cache(cache_path, fingerprint)
+    entries: dict[str, Summary] = {}
+    outcome = BatchOutcome()
+    work: list[tuple[str, str]] = []
+    for path in paths:
+        key = input_key(path)
+        summary = cached.get(key)
+        if summary is not None and _unchanged(summary, path, outdir):
+            summary["input"] = str(path)
+            entries[key] = summary
+            outcome.unchanged += 1
+        else:
+            work.append((str(path), key))
+    total = len(paths)
+    done = outcome.unchanged
+    since_save = 0
+    if progress is not None:
+        progress(done, total)
+
+    def finished(item: tuple[str, str], status: str, value: Any) -> None:
+        nonlocal done, since_save
+        if status == "ok":
+            entries[item[1]] = value
+            outcome.assessed += 1
+        else:
+            outcome.failures.append(BatchFailure(item[0], str(value)))
+        done += 1
+        since_save += 1
+        if since_save >= CACHE_EVERY:
+            _save_cache(cache_path, fingerprint, entries)
+            since_save = 0
+        if progress is not None:
+            progress(done, total)
+
+    setup = _WorkerSetup(str(outdir), tuple(chosen.value for chosen in options.formats), False)
+    if options.jobs <= 1 or len(work) <= 1:
+        _init_worker(setup)
+        for item in work:
+            finished(item, *_assess_one(item))
+    else:
+        _run_pool(work, options.jobs, dataclasses.replace(setup, in_pool=True), finished)
+    _finalise_slugs(entries, outdir)
+    _save_cache(cache_path, fingerprint, entries)
+    outcome.summaries = sorted(entries.values(), key=summary_order)
+    outcome.failures.sort(key=lambda failure: failure.input)
+    outcome.portfolio = write_portfolio_files(outdir, outcome, pack)
+    return outcome
+
+
+def _remove_stale_temporaries(outdir: Path) -> None:
+    """Remove the temporary files of writes a killed run left (``.<name>.<random>.tmp``, as
+    made by :func:`gapcheck.fsutil.atomic_write`); one batch at a time per OUTDIR."""
+    for path in outdir.glob(".*.tmp"):
+        if path.is_file():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+
+def summary_order(summary: Summary) -> tuple[str, str, str]:
+    return (str(summary["id"]), str(summary["assessed_on"]), str(summary["input"]))
+
+
+def _run_pool(
+    work: Sequence[tuple[str, str]],
+    jobs: int,
+    setup: _WorkerSetup,
+    finished: Callable[[tuple[str, str], str, Any], None],
+) -> None:
+    """Run the work in a fork pool; when a worker dies, find the item that killed it by
+    re-running the items that were in flight one at a time, and go on in a new pool."""
+    context = multiprocessing.get_context("fork")
+    pending = deque(work)
+    suspects: deque[tuple[str, str]] = deque()
+    while pending or suspects:
+        with concurrent.futures.ProcessPoolExecutor(
+            max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(setup,)
+        ) as pool:
+            if _isolate(pool, suspects, finished):
+                _drain(pool, pending, jobs * 4, finished, suspects)
+
+
+def _isolate(
+    pool: concurrent.futures.ProcessPoolExecutor,
+    suspects: deque[tuple[str, str]],
+    finished: Callable[[tuple[str, str], str, Any], None],
+) -> bool:
+    """Run the suspects one at a time: a crash now is that item's. False if the pool broke."""
+    while suspects:
+        item = suspects.popleft()
+        try:
+            status, value = pool.submit(_assess_one, item).result()
+        except BrokenProcessPool:
+            finished(item, "failed", f"{item[0]}: {WORKER_CRASHED}")
+            return False
+        except Exception as error:  # e.g. a result that cannot be pickled
+            finished(item, "failed", f"{item[0]}: {type(error).__name__}: {error}")
+            continue
+        finished(item, status, value)
+    return True
+
+
+def _drain(
+    pool: concurrent.futures.ProcessPoolExecutor,
+    queue: deque[tuple[str, str]],
+    window: int,
+    finished: Callable[[tuple[str, str], str, Any], None],
+    suspects: deque[tuple[str, str]],
+) -> None:
+    """Run the queue with at most ``window`` items in flight (memory stays flat); when the
+    pool breaks, move the items that were in flight to ``suspects`` and return."""
+    in_flight: dict[concurrent.futures.Future[tuple[str, Any]], tuple[str, str]] = {}
+    while queue or in_flight:
+        broken = False
+        while queue and len(in_flight) < window:
+            item = queue.popleft()
+            try:
+                in_flight[pool.submit(_assess_one, item)] = item
+            except BrokenProcessPool:
+                queue.appendleft(item)
+                broken = True
+                break
+        done: Iterable[concurrent.futures.Future[tuple[str, Any]]] = ()
+        if in_flight:
+            done, _ = concurrent.futures.wait(
+                in_flight, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+        for future in sorted(done, key=lambda f: in_flight[f]):
+            item = in_flight.pop(future)
+            if future.exception() is None:
+                finished(item, *future.result())
+            else:
+                suspects.append(item)
+                broken = True
+        if broken:
+            concurrent.futures.wait(in_flight)
+            for future, item in sorted(in_flight.items(), key=lambda pair: pair[1]):
+                if future.exception() is None:
+                    finished(item, *future.result())
+                else:
+                    suspects.append(item)
+            return
+
+
+def _finalise_slugs(entries: dict[str, Summary], outdir: Path) -> None:
+    """Give each project its final slug: ``<id>--<date>``, or with a short hash of its input's
+    path when other inputs share it. Depends only on the set of inputs: deterministic."""
+    groups: dict[str, list[str]] = {}
+    for key, summary in entries.items():
+        groups.setdefault(base_slug(summary["id"], summary["assessed_on"]), []).append(key)
+    for base, keys in groups.items():
+        for key in keys:
+            summary = entries[key]
+            slug = base if len(keys) == 1 else unique_slug(base, key)
+            if summary["slug"] == slug:
+                continue
+            files = {}
+            for ext, old in summary["files"].items():
+                new = f"{slug}.{ext}"
+                with contextlib.suppress(FileNotFoundError):  # the next run renders it again
+                    os.replace(outdir / old, outdir / new)
+                files[ext] = new
+            summary["slug"] = slug
+            summary["files"] = files
+
+
+# --- the portfolio --------------------------------------------------------------------------
+
+
+def write_portfolio_files(outdir: Path, outcome: BatchOutcome, pack: Any) -> list[Path]:
+    """The portfolio files: gapcheck.portfolio's when it is there, else portfolio.json alone."""
+    return write_minimal_portfolio(outdir, outcome, pack)
+
+
+def write_minimal_portfolio(outdir: Path, outcome: BatchOutcome, pack: Any) -> list[Path]:
+    """A minimal ``portfolio.json``: the pack, every summary in order and the failures."""
+    payload = {
+        "pack": {"name": pack.name, "version": pack.version, "sha256": pack.sha256},
+        "projects": [
+            {key: value for key, value in summary.items() if key != "input_sha256"}
+            for summary in outcome.summaries
+        ],
+        "failures": [dataclasses.asdict(failure) for failure in outcome.failures],
+    }
+    path = outdir / "portfolio.json"
+    atomic_write(path, orjson.dumps(payload, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    return [path]
+
+
+__all__ = [
+    "BatchFailure",
+    "BatchOptions",
+    "BatchOutcome",
+    "collect_inputs",
+    "run_batch",
+]

@@ -1,0 +1,311 @@
+"""gapcheck batch: inputs, slugs, outputs, failure isolation, incremental runs, determinism."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from gapcheck.batch import (
+    CACHE_NAME,
+    CRASH_HOOK,
+    BatchOptions,
+    base_slug,
+    collect_inputs,
+    id_slug,
+    input_key,
+    path_hash,
+    run_batch,
+)
+from gapcheck.cli import main
+from gapcheck.formats import OutputFormat
+
+ROOT = Path(__file__).parent.parent
+SAMPLES = sorted((ROOT / "samples").glob("*.yaml"))
+HEALTHY = ROOT / "samples" / "healthy-project.yaml"
+#: The answers format allows [A-Za-z0-9._-] in project ids; slugs take any text.
+HOSTILE_ID = "CON..__--..Evil.." + "X" * 80
+ANY_TEXT = "../../etc/Passwd <script>alert(1)</script> Ünïcodé" + "x" * 200
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args))
+
+
+def load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(path.read_text())
+    return data
+
+
+def write(path: Path, data: dict[str, Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+@pytest.fixture
+def portfolio(tmp_path: Path) -> Path:
+    """Every sample, a bad file, a hostile project id, the healthy project on a second date and
+    a copy of it in another folder (same id and date: a slug collision), a hidden folder."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for sample in SAMPLES:
+        shutil.copy(sample, folder / sample.name)
+    (folder / "bad.yaml").write_text("format_version: 1\nproject: [unclosed\n")
+    hostile = load(HEALTHY)
+    hostile["project"]["id"] = HOSTILE_ID
+    write(folder / "nested" / "hostile.yaml", hostile)
+    later = load(HEALTHY)
+    later["assessed_on"] = "2026-11-20"
+    write(folder / "nested" / "healthy-later.yml", later)
+    shutil.copy(HEALTHY, folder / "nested" / "healthy-copy.yaml")
+    write(folder / ".hidden" / "ignored.yaml", load(HEALTHY))
+    (folder / "notes.txt").write_text("not an answers file")
+    return folder
+
+
+def report_files(outdir: Path) -> list[str]:
+    return sorted(p.name for p in outdir.iterdir() if not p.name.startswith("."))
+
+
+def test_slugs_are_safe_file_names() -> None:
+    slug = id_slug(ANY_TEXT)
+    assert slug.startswith("etc-passwd-script-alert-1-script-unicodexxx")
+    assert len(slug) <= 60
+    assert set(slug) <= set("abcdefghijklmnopqrstuvwxyz0123456789-")
+    assert id_slug("../..") == "project"
+    assert id_slug(HOSTILE_ID) == "con-evil-" + "x" * 51
+    assert base_slug("Kestrel", "2026-10-14") == "kestrel--2026-10-14"
+
+
+def test_inputs_files_folders_globs_deduplicated_sorted(portfolio: Path, tmp_path: Path) -> None:
+    outdir = portfolio / "out"
+    outdir.mkdir()
+    write(outdir / "stale.yaml", load(HEALTHY))  # inside OUTDIR: never an input
+    found = collect_inputs(
+        [str(portfolio), str(portfolio / "*.yaml"), str(portfolio / "bad.yaml")], outdir
+    )
+    names = [str(path.relative_to(portfolio)) for path in found]
+    assert names == sorted(names, key=lambda name: str((portfolio / name).resolve()))
+    assert len(names) == len(set(names)) == len(SAMPLES) + 4
+    assert "nested/hostile.yaml" in names
+    assert "nested/healthy-later.yml" in names
+    assert not any(name.startswith((".hidden", "out")) for name in names)
+    assert "notes.txt" not in names
+
+
+def test_batch_writes_every_report_and_isolates_a_bad_input(
+    portfolio: Path, tmp_path: Path
+) -> None:
+    outdir = tmp_path / "out"
+    result = run("batch", str(portfolio), "-o", str(outdir), "--format", "json,md", "--jobs", "1")
+    assert result.exit_code == 3, result.output
+    assert f"Failed: {portfolio / 'bad.yaml'}: line 3: invalid YAML" in result.stderr
+    assert f"{len(SAMPLES) + 3} assessed, 0 unchanged, 1 failed -> {outdir}" in result.stderr
+    names = report_files(outdir)
+    assert "kestrel-repairs-insourcing--2026-11-20.json" in names
+    assert "kestrel-repairs-insourcing--2026-11-20.md" in names
+    # The same id and date from two inputs: both slugs carry a hash of their input's path.
+    for copy in (HEALTHY.name, "nested/healthy-copy.yaml"):
+        suffix = path_hash(input_key(portfolio / copy))
+        assert f"kestrel-repairs-insourcing--2026-10-14--{suffix}.json" in names
+    assert "kestrel-repairs-insourcing--2026-10-14.json" not in names
+    hostile = [name for name in names if name.startswith("con-evil-xxx")]
+    assert len(hostile) == 2
+    assert all(len(name) < 90 for name in hostile)
+    assert len(names) == 2 * (len(SAMPLES) + 3) + 1  # and portfolio.json
+    assert list(tmp_path.rglob("*.tmp")) == []
+    data = json.loads((outdir / "portfolio.json").read_text())
+    ids = [(p["id"], p["assessed_on"], p["input"]) for p in data["projects"]]
+    assert ids == sorted(ids)
+    assert len(ids) == len(SAMPLES) + 3
+    assert [f["input"] for f in data["failures"]] == [str(portfolio / "bad.yaml")]
+    first = data["projects"][0]
+    assert set(first) >= {
+        "id", "name", "client", "assessed_on", "slug", "input", "confidence", "overall",
+        "scores", "counts", "findings", "files", "hashes",
+    }  # fmt: skip
+    assert first["files"] == {"json": f"{first['slug']}.json", "md": f"{first['slug']}.md"}
+    # The JSON report is the same as `gapcheck assess --format json`.
+    healthy = next(p for p in data["projects"] if p["input"] == str(portfolio / HEALTHY.name))
+    single = run("assess", str(portfolio / HEALTHY.name), "--format", "json")
+    assert (outdir / healthy["files"]["json"]).read_text() == single.stdout
+
+
+def test_one_html_report(tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    result = run("batch", str(HEALTHY), "-o", str(outdir), "--format", "html", "--quiet")
+    assert result.exit_code == 0, result.output
+    html = (outdir / "kestrel-repairs-insourcing--2026-10-14.html").read_text()
+    assert "<html" in html
+    assert "Responsive repairs insourcing" in html
+    assert result.stderr == f"1 assessed, 0 unchanged, 0 failed -> {outdir}\n"
+
+
+def test_a_crashed_worker_affects_only_its_project(
+    portfolio: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CRASH_HOOK, "meridian-dc-bristol")
+    outdir = tmp_path / "out"
+    result = run("batch", str(portfolio), "-o", str(outdir), "--format", "json", "--jobs", "2")
+    assert result.exit_code == 3, result.output
+    crashed = [line for line in result.stderr.splitlines() if "worker crashed" in line]
+    assert len(crashed) == 1
+    assert f"{len(SAMPLES) + 2} assessed, 0 unchanged, 2 failed" in result.stderr
+    names = report_files(outdir)
+    assert not any(name.startswith("meridian") for name in names)
+    assert len(names) == len(SAMPLES) + 2 + 1
+    data = json.loads((outdir / "portfolio.json").read_text())
+    assert len(data["failures"]) == 2
+    assert any("worker crashed" in f["message"] for f in data["failures"])
+    # The next run (no crash) does only the project that crashed and the bad file.
+    monkeypatch.delenv(CRASH_HOOK)
+    again = run("batch", str(portfolio), "-o", str(outdir), "--format", "json", "--jobs", "2")
+    assert f"1 assessed, {len(SAMPLES) + 2} unchanged, 1 failed" in again.stderr
+
+
+def test_second_run_renders_nothing_and_force_redoes_all(portfolio: Path, tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    args = ["batch", str(portfolio), "-o", str(outdir), "--format", "json,md", "--jobs", "1"]
+    first = run(*args)
+    assert first.exit_code == 3
+    reports = [name for name in report_files(outdir) if name != "portfolio.json"]
+    assert len(reports) == 2 * (len(SAMPLES) + 3)
+    stamps = {name: (outdir / name).stat().st_mtime_ns for name in reports}
+    portfolio_before = (outdir / "portfolio.json").read_bytes()
+    second = run(*args)
+    assert f"0 assessed, {len(SAMPLES) + 3} unchanged, 1 failed" in second.stderr
+    assert stamps == {name: (outdir / name).stat().st_mtime_ns for name in reports}
+    assert (outdir / "portfolio.json").read_bytes() == portfolio_before
+    # An edited input is assessed again; the others are not.
+    edited = load(portfolio / "deep-trouble.yaml")
+    edited["assessor"] = "Someone else"
+    write(portfolio / "deep-trouble.yaml", edited)
+    third = run(*args)
+    assert f"1 assessed, {len(SAMPLES) + 2} unchanged, 1 failed" in third.stderr
+    forced = run(*args, "--force")
+    assert f"{len(SAMPLES) + 3} assessed, 0 unchanged, 1 failed" in forced.stderr
+    # A report deleted by hand is rendered again.
+    (outdir / "kestrel-repairs-insourcing--2026-11-20.md").unlink()
+    fourth = run(*args)
+    assert f"1 assessed, {len(SAMPLES) + 2} unchanged, 1 failed" in fourth.stderr
+    assert (outdir / "kestrel-repairs-insourcing--2026-11-20.md").is_file()
+
+
+def test_a_new_colliding_input_renames_the_earlier_report(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(HEALTHY, folder / "a.yaml")
+    outdir = tmp_path / "out"
+    assert run("batch", str(folder), "-o", str(outdir), "--format", "json").exit_code == 0
+    assert report_files(outdir) == ["kestrel-repairs-insourcing--2026-10-14.json", "portfolio.json"]
+    shutil.copy(HEALTHY, folder / "b.yaml")
+    result = run("batch", str(folder), "-o", str(outdir), "--format", "json")
+    assert "1 assessed, 1 unchanged, 0 failed" in result.stderr
+    assert report_files(outdir) == sorted(
+        [
+            f"kestrel-repairs-insourcing--2026-10-14--{path_hash(input_key(folder / n))}.json"
+            for n in ("a.yaml", "b.yaml")
+        ]
+        + ["portfolio.json"]
+    )
+
+
+def test_same_inputs_give_byte_identical_json(portfolio: Path, tmp_path: Path) -> None:
+    outputs = []
+    for name, jobs in (("one", "1"), ("two", "2")):
+        outdir = tmp_path / name
+        run("batch", str(portfolio), "-o", str(outdir), "--format", "json", "--jobs", jobs)
+        outputs.append({p.name: p.read_bytes() for p in outdir.iterdir() if p.name != CACHE_NAME})
+    assert outputs[0] == outputs[1]
+
+
+def test_library_without_the_cli(tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    outcome = run_batch(
+        [HEALTHY], BatchOptions(outdir=outdir, formats=(OutputFormat.json,), jobs=1)
+    )
+    assert (outcome.assessed, outcome.unchanged, outcome.failed) == (1, 0, 0)
+    assert outcome.summaries[0]["slug"] == "kestrel-repairs-insourcing--2026-10-14"
+    assert outcome.summaries[0]["confidence"] == "green"
+    assert outcome.portfolio == [outdir / "portfolio.json"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nowhere.yaml"], "Error: nowhere.yaml: no such file or folder"),
+        (["nothing-*.yaml"], "Error: nothing-*.yaml: no file matches this pattern"),
+        ([".", "--format", "docx"], "Error: --format: unknown format 'docx'"),
+    ],
+)
+def test_usage_errors(
+    args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("batch", *args, "-o", "out")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message)
+
+
+def test_no_inputs_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = run("batch", str(tmp_path / "empty"), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: no answers files (*.yaml, *.yml, *.json) found in the inputs\n"
+    )
+
+
+def test_a_run_killed_mid_way_leaves_no_partial_file_and_the_next_completes(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = HEALTHY.read_text()
+    assert "id: kestrel-repairs-insourcing\n" in text
+    count = 120
+    for index in range(count):
+        own = text.replace("id: kestrel-repairs-insourcing\n", f"id: project-{index:04d}\n")
+        (folder / f"p{index:04d}.yaml").write_text(own)
+    outdir = tmp_path / "out"
+    command = [sys.executable, "-m", "gapcheck", "batch", str(folder), "-o", str(outdir)]
+    command += ["--format", "json", "--jobs", "2"]
+    process = subprocess.Popen(command, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        # Kill once the cache has been saved at least once (it is saved every CACHE_EVERY items).
+        if (outdir / CACHE_NAME).is_file():
+            break
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+    written = list(outdir.glob("*.json"))
+    assert 0 < len(written) < count, "the run was not killed mid-way"
+    # Every file there is whole (a process killed mid-write leaves at most a hidden temporary
+    # file, which the next run removes).
+    for path in written:
+        json.loads(path.read_bytes())
+    rerun = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    counts = re.search(r"(\d+) assessed, (\d+) unchanged, 0 failed", rerun.stderr)
+    assert counts is not None, rerun.stderr
+    assessed, unchanged = int(counts[1]), int(counts[2])
+    assert assessed + unchanged == count
+    assert unchanged > 0
+    assert assessed < count
+    assert len(list(outdir.glob("project-*.json"))) == count
+    assert list(outdir.glob("*.tmp")) == []
+    assert list(outdir.glob(".*.tmp")) == []
