@@ -59,6 +59,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "schema": "gapcheck.commands.schema:schema",
     "form": "gapcheck.commands.form:form",
     "fill": "gapcheck.commands.fill:fill",
+    "batch": "gapcheck.commands.batch:batch",
 }
 
 
