@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -33,6 +34,7 @@ from gapcheck.formats import OutputFormat
 
 ROOT = Path(__file__).parent.parent
 SAMPLES = sorted((ROOT / "samples").glob("*.yaml"))
+PORTFOLIO = ("portfolio.csv", "portfolio.html", "portfolio.json")
 HEALTHY = ROOT / "samples" / "healthy-project.yaml"
 #: The answers format allows [A-Za-z0-9._-] in project ids; slugs take any text.
 HOSTILE_ID = "CON..__--..Evil.." + "X" * 80
@@ -124,23 +126,34 @@ def test_batch_writes_every_report_and_isolates_a_bad_input(
     hostile = [name for name in names if name.startswith("con-evil-xxx")]
     assert len(hostile) == 2
     assert all(len(name) < 90 for name in hostile)
-    assert len(names) == 2 * (len(SAMPLES) + 3) + 1  # and portfolio.json
+    assert len(names) == 2 * (len(SAMPLES) + 3) + 3  # and portfolio.json, .csv, .html
+    assert {"portfolio.json", "portfolio.csv", "portfolio.html"} <= set(names)
     assert list(tmp_path.rglob("*.tmp")) == []
     data = json.loads((outdir / "portfolio.json").read_text())
-    ids = [(p["id"], p["assessed_on"], p["input"]) for p in data["projects"]]
-    assert ids == sorted(ids)
-    assert len(ids) == len(SAMPLES) + 3
-    assert [f["input"] for f in data["failures"]] == [str(portfolio / "bad.yaml")]
-    first = data["projects"][0]
-    assert set(first) >= {
-        "id", "name", "client", "assessed_on", "slug", "input", "confidence", "overall",
-        "scores", "counts", "findings", "files", "hashes",
-    }  # fmt: skip
-    assert first["files"] == {"json": f"{first['slug']}.json", "md": f"{first['slug']}.md"}
+    # The portfolio shows each project's latest assessment: the samples and the hostile id.
+    assert len(data["projects"]) == len(SAMPLES) + 1
+    kestrel = next(p for p in data["projects"] if p["id"] == "kestrel-repairs-insourcing")
+    assert kestrel["assessed_on"] == "2026-11-20"
+    assert kestrel["assessments"] == 3
+    assert kestrel["reports"] == {
+        "json": "kestrel-repairs-insourcing--2026-11-20.json",
+        "md": "kestrel-repairs-insourcing--2026-11-20.md",
+    }
+    assert data["failures"] == [
+        {"input": str(portfolio / "bad.yaml"), "reason": AnyStartingWith(str(portfolio))}
+    ]
     # The JSON report is the same as `gapcheck assess --format json`.
-    healthy = next(p for p in data["projects"] if p["input"] == str(portfolio / HEALTHY.name))
     single = run("assess", str(portfolio / HEALTHY.name), "--format", "json")
-    assert (outdir / healthy["files"]["json"]).read_text() == single.stdout
+    suffix = path_hash(input_key(portfolio / HEALTHY.name))
+    report = outdir / f"kestrel-repairs-insourcing--2026-10-14--{suffix}.json"
+    assert report.read_text() == single.stdout
+
+
+class AnyStartingWith(str):
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and other.startswith(self)
+
+    __hash__ = str.__hash__
 
 
 def test_one_html_report(tmp_path: Path) -> None:
@@ -165,10 +178,10 @@ def test_a_crashed_worker_affects_only_its_project(
     assert f"{len(SAMPLES) + 2} assessed, 0 unchanged, 2 failed" in result.stderr
     names = report_files(outdir)
     assert not any(name.startswith("meridian") for name in names)
-    assert len(names) == len(SAMPLES) + 2 + 1
+    assert len(names) == len(SAMPLES) + 2 + 3
     data = json.loads((outdir / "portfolio.json").read_text())
     assert len(data["failures"]) == 2
-    assert any("worker crashed" in f["message"] for f in data["failures"])
+    assert any("worker crashed" in f["reason"] for f in data["failures"])
     # The next run (no crash) does only the project that crashed and the bad file.
     monkeypatch.delenv(CRASH_HOOK)
     again = run("batch", str(portfolio), "-o", str(outdir), "--format", "json", "--jobs", "2")
@@ -180,7 +193,7 @@ def test_second_run_renders_nothing_and_force_redoes_all(portfolio: Path, tmp_pa
     args = ["batch", str(portfolio), "-o", str(outdir), "--format", "json,md", "--jobs", "1"]
     first = run(*args)
     assert first.exit_code == 3
-    reports = [name for name in report_files(outdir) if name != "portfolio.json"]
+    reports = [name for name in report_files(outdir) if not name.startswith("portfolio.")]
     assert len(reports) == 2 * (len(SAMPLES) + 3)
     stamps = {name: (outdir / name).stat().st_mtime_ns for name in reports}
     portfolio_before = (outdir / "portfolio.json").read_bytes()
@@ -209,7 +222,7 @@ def test_a_new_colliding_input_renames_the_earlier_report(tmp_path: Path) -> Non
     shutil.copy(HEALTHY, folder / "a.yaml")
     outdir = tmp_path / "out"
     assert run("batch", str(folder), "-o", str(outdir), "--format", "json").exit_code == 0
-    assert report_files(outdir) == ["kestrel-repairs-insourcing--2026-10-14.json", "portfolio.json"]
+    assert report_files(outdir) == ["kestrel-repairs-insourcing--2026-10-14.json", *PORTFOLIO]
     shutil.copy(HEALTHY, folder / "b.yaml")
     result = run("batch", str(folder), "-o", str(outdir), "--format", "json")
     assert "1 assessed, 1 unchanged, 0 failed" in result.stderr
@@ -218,7 +231,7 @@ def test_a_new_colliding_input_renames_the_earlier_report(tmp_path: Path) -> Non
             f"kestrel-repairs-insourcing--2026-10-14--{path_hash(input_key(folder / n))}.json"
             for n in ("a.yaml", "b.yaml")
         ]
-        + ["portfolio.json"]
+        + list(PORTFOLIO)
     )
 
 
@@ -239,7 +252,14 @@ def test_library_without_the_cli(tmp_path: Path) -> None:
     assert (outcome.assessed, outcome.unchanged, outcome.failed) == (1, 0, 0)
     assert outcome.summaries[0]["slug"] == "kestrel-repairs-insourcing--2026-10-14"
     assert outcome.summaries[0]["confidence"] == "green"
-    assert outcome.portfolio == [outdir / "portfolio.json"]
+    assert sorted(outcome.portfolio) == [outdir / name for name in PORTFOLIO]
+    assert set(outcome.summaries[0]) == {
+        "id", "name", "client", "assessed_on", "slug", "input", "input_sha256", "confidence",
+        "overall", "scores", "counts", "findings", "files", "hashes",
+    }  # fmt: skip
+    assert outcome.summaries[0]["files"] == {"json": "kestrel-repairs-insourcing--2026-10-14.json"}
+    data = (outdir / "kestrel-repairs-insourcing--2026-10-14.json").read_bytes()
+    assert outcome.summaries[0]["hashes"] == {"json": hashlib.sha256(data).hexdigest()}
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import dataclasses
+import datetime as dt
 import glob
 import hashlib
 import multiprocessing
@@ -39,7 +40,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -47,6 +48,10 @@ from gapcheck import __version__
 from gapcheck.errors import GapcheckError, InputError
 from gapcheck.formats import OutputFormat
 from gapcheck.fsutil import atomic_write
+
+if TYPE_CHECKING:
+    from gapcheck.pack import Pack
+    from gapcheck.portfolio import ProjectSummary
 
 CACHE_NAME = ".gapcheck-cache.json"
 CACHE_VERSION = 1
@@ -503,24 +508,43 @@ def _finalise_slugs(entries: dict[str, Summary], outdir: Path) -> None:
 # --- the portfolio --------------------------------------------------------------------------
 
 
-def write_portfolio_files(outdir: Path, outcome: BatchOutcome, pack: Any) -> list[Path]:
-    """The portfolio files: gapcheck.portfolio's when it is there, else portfolio.json alone."""
-    return write_minimal_portfolio(outdir, outcome, pack)
+def write_portfolio_files(outdir: Path, outcome: BatchOutcome, pack: Pack) -> list[Path]:
+    """portfolio.json, .csv and .html (:mod:`gapcheck.portfolio`) from the summaries."""
+    from gapcheck.assessment import PackRef  # noqa: PLC0415
+    from gapcheck.portfolio import (  # noqa: PLC0415 - heavy: jinja2
+        Failure,
+        build_portfolio,
+        write_portfolio,
+    )
+
+    portfolio = build_portfolio(
+        [project_summary(summary) for summary in outcome.summaries],
+        [Failure(failure.input, failure.message) for failure in outcome.failures],
+        PackRef(pack.name, pack.version, pack.sha256),
+        pack.area_titles,
+        {loaded.rule.id: loaded.rule.title for loaded in pack.rules},
+    )
+    return write_portfolio(outdir, portfolio)
 
 
-def write_minimal_portfolio(outdir: Path, outcome: BatchOutcome, pack: Any) -> list[Path]:
-    """A minimal ``portfolio.json``: the pack, every summary in order and the failures."""
-    payload = {
-        "pack": {"name": pack.name, "version": pack.version, "sha256": pack.sha256},
-        "projects": [
-            {key: value for key, value in summary.items() if key != "input_sha256"}
-            for summary in outcome.summaries
-        ],
-        "failures": [dataclasses.asdict(failure) for failure in outcome.failures],
-    }
-    path = outdir / "portfolio.json"
-    atomic_write(path, orjson.dumps(payload, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
-    return [path]
+def project_summary(summary: Summary) -> ProjectSummary:
+    """A batch summary (plain data, as cached) as the portfolio's :class:`ProjectSummary`."""
+    from gapcheck.portfolio import ProjectSummary  # noqa: PLC0415
+
+    return ProjectSummary(
+        project_id=summary["id"],
+        project_name=summary["name"],
+        client=summary["client"],
+        assessed_on=dt.date.fromisoformat(summary["assessed_on"]),
+        slug=summary["slug"],
+        input=summary["input"],
+        confidence=summary["confidence"],
+        overall=summary["overall"],
+        scores=summary["scores"],
+        counts=summary["counts"],
+        findings=tuple(summary["findings"]),
+        reports=summary["files"],
+    )
 
 
 __all__ = [
