@@ -230,7 +230,7 @@ def test_latest_assessment_with_its_trend_since_the_previous_one() -> None:
         "text": "amber -> amber-green, +7 overall",
     }
     html = render_portfolio_html(portfolio)
-    assert "Amber &rarr; Amber/Green, +7 overall" in html
+    assert "Amber \u2192 Amber/Green, +7 overall" in html
     assert "since 2026-03-01; Alpha area +8" in html
     assert "3 assessments" in html
 

@@ -18,10 +18,13 @@ Definitions (docs/portfolio.md):
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
+import functools
 import io
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,9 +111,15 @@ class ProjectRow:
     @property
     def report_links(self) -> tuple[tuple[str, str], ...]:
         """(format, URL-quoted relative link) per report, by format."""
-        return tuple(
-            (fmt, quote(name, safe="/")) for fmt, name in sorted(self.summary.reports.items())
-        )
+        return tuple((fmt, _link(name)) for fmt, name in sorted(self.summary.reports.items()))
+
+
+_PLAIN_LINK = re.compile(r"[A-Za-z0-9._~/-]+")
+
+
+def _link(name: str) -> str:
+    """A file name as a relative link: URL-quoted, so no name can become a scheme or a query."""
+    return name if _PLAIN_LINK.fullmatch(name) and ":" not in name else quote(name, safe="/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,29 +305,15 @@ def _area_stats(key: str, title: str, values: Iterable[int | None]) -> AreaStats
 def percentile_ranks(values: Sequence[int | None]) -> list[int | None]:
     """Each value's percentile rank among the others (ties count half), None for None."""
     scored = sorted(value for value in values if value is not None)
-    ranks: list[int | None] = []
-    for value in values:
-        if value is None:
-            ranks.append(None)
-            continue
+    rank_of: dict[int, int] = {}
+    for value in set(scored):
         if len(scored) == 1:
-            ranks.append(50)
+            rank_of[value] = 50
             continue
-        below = _count_below(scored, value)
-        equal = _count_below(scored, value + 1) - below
-        ranks.append(round(100 * (below + (equal - 1) / 2) / (len(scored) - 1)))
-    return ranks
-
-
-def _count_below(scored: Sequence[int], value: int) -> int:
-    low, high = 0, len(scored)
-    while low < high:
-        middle = (low + high) // 2
-        if scored[middle] < value:
-            low = middle + 1
-        else:
-            high = middle
-    return low
+        below = bisect.bisect_left(scored, value)
+        equal = bisect.bisect_right(scored, value) - below
+        rank_of[value] = round(100 * (below + (equal - 1) / 2) / (len(scored) - 1))
+    return [None if value is None else rank_of[value] for value in values]
 
 
 def common_findings(
@@ -499,22 +494,106 @@ def render_csv(portfolio: Portfolio) -> bytes:
 # --- HTML --------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class CellView:
+    """A heatmap cell, formatted: rendering 10,000 rows must not call back into Python."""
+
+    band: str
+    sort: str
+    score: str
+    rank: str
+
+
+@dataclass(frozen=True, slots=True)
+class RowView:
+    """A project's row of the page, every value already formatted."""
+
+    id: str
+    name: str
+    client: str
+    sort_name: str
+    assessed: str
+    assessments: int
+    confidence: str
+    confidence_label: str
+    confidence_sort: int
+    overall: CellView
+    counts: tuple[tuple[str, int], ...]
+    trend_class: str
+    trend_sort: str
+    #: None: the first assessment.
+    trend: str | None
+    trend_detail: str
+    links: tuple[tuple[str, str], ...]
+    #: One per area, then the overall score.
+    cells: tuple[CellView, ...]
+
+
+_ORDINALS = tuple(f"{ordinal(rank)} pct" for rank in range(101))
+
+
+@functools.lru_cache(maxsize=16384)
+def _cell(score: int | None, rank: int | None) -> CellView:
+    if score is None:
+        return CellView("none", "", "n/a", "")
+    text = str(int(score))  # int(): only digits reach the page unescaped
+    return CellView(score_band(score), text, text, "" if rank is None else _ORDINALS[rank])
+
+
+def row_view(row: ProjectRow, areas: Sequence[tuple[str, str]]) -> RowView:
+    summary, trend = row.summary, row.trend
+    label = CONFIDENCE_LABELS.get(summary.confidence, summary.confidence)
+    headline, detail, trend_class, trend_sort = None, "", "trend-flat", ""
+    if trend is not None:
+        previous = CONFIDENCE_LABELS.get(trend.previous_confidence, trend.previous_confidence)
+        headline = f"{previous} \u2192 {label}"
+        if trend.overall_delta is not None:
+            headline += f", {signed(trend.overall_delta)} overall"
+            trend_sort = str(trend.overall_delta)
+        changes = [
+            f"{title} {signed(delta)}" for area, title in areas if (delta := trend.deltas.get(area))
+        ]
+        detail = "; ".join([f"since {trend.previous_on.isoformat()}", *changes])
+        direction = trend.confidence_steps or (trend.overall_delta or 0)
+        trend_class = (
+            "trend-up" if direction > 0 else "trend-down" if direction < 0 else trend_class
+        )
+    cells = [_cell(summary.scores.get(area), row.ranks.get(area)) for area, _ in areas]
+    overall = _cell(summary.overall, row.ranks.get(OVERALL))
+    return RowView(
+        id=summary.project_id,
+        name=summary.project_name,
+        client=summary.client,
+        sort_name=summary.project_name.lower(),
+        assessed=summary.assessed_on.isoformat(),
+        assessments=row.assessments,
+        confidence=summary.confidence,
+        confidence_label=label,
+        confidence_sort=_confidence_step(summary.confidence),
+        overall=overall,
+        counts=tuple((severity, int(summary.counts.get(severity, 0))) for severity in SEVERITIES),
+        trend_class=trend_class,
+        trend_sort=trend_sort,
+        trend=headline,
+        trend_detail=detail,
+        links=row.report_links,
+        cells=(*cells, overall),
+    )
+
+
 def render_portfolio_html(portfolio: Portfolio, *, generated_at: dt.datetime | None = None) -> str:
     """The self-contained portfolio page (inline CSS and JS, nothing fetched)."""
     env = environment(None, "html")
     try:
         return env.get_template("portfolio.html").render(
             portfolio=portfolio,
+            rows=[row_view(row, portfolio.areas) for row in portfolio.projects],
             generated=_generated_text(generated_at),
             confidence_labels=CONFIDENCE_LABELS,
             severities=SEVERITIES,
             percentiles=PERCENTILES,
-            band=score_band,
-            signed=signed,
             percent=percent,
-            ordinal=ordinal,
             percentile_key=_percentile_key,
-            confidence_step=_confidence_step,
         )
     except jinja2.TemplateError as error:
         raise RenderError(f"template portfolio.html: {error}") from error
