@@ -11,19 +11,22 @@
   function sortBy(table, heading, index, numeric) {
     var body = table.tBodies[0];
     var ascending = heading.getAttribute("aria-sort") !== "ascending";
-    var rows = Array.prototype.slice.call(body.rows);
-    rows.forEach(function (row, position) { row.setAttribute("data-position", position); });
-    rows.sort(function (a, b) {
-      var x = value(a, index, numeric), y = value(b, index, numeric);
-      if (x === null || y === null) {
-        if (x === y) { return a.getAttribute("data-position") - b.getAttribute("data-position"); }
-        return x === null ? 1 : -1;
+    // Keys read once per row (thousands of rows), ties keep the current order.
+    var keyed = Array.prototype.map.call(body.rows, function (row, position) {
+      return { row: row, key: value(row, index, numeric), position: position };
+    });
+    keyed.sort(function (a, b) {
+      if (a.key === null || b.key === null) {
+        if (a.key === b.key) { return a.position - b.position; }
+        return a.key === null ? 1 : -1;
       }
-      var order = numeric ? x - y : String(x).localeCompare(String(y));
-      if (order === 0) { return a.getAttribute("data-position") - b.getAttribute("data-position"); }
+      var order = numeric ? a.key - b.key : String(a.key).localeCompare(String(b.key));
+      if (order === 0) { return a.position - b.position; }
       return ascending ? order : -order;
     });
-    rows.forEach(function (row) { body.appendChild(row); });
+    var fragment = document.createDocumentFragment();
+    keyed.forEach(function (item) { fragment.appendChild(item.row); });
+    body.appendChild(fragment);
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (cell) {
       cell.removeAttribute("aria-sort");
     });
