@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from gapcheck.assessment import PackRef, assess_file
+from gapcheck.errors import RenderError
 from gapcheck.pack import load_pack
 from gapcheck.portfolio import (
     Failure,
@@ -504,3 +505,28 @@ def test_summarize_keeps_what_the_portfolio_needs() -> None:
     )
     assert [title for _, title in portfolio.areas] == list(pack.area_titles.values())
     assert portfolio.findings[0].title == pack.rule(portfolio.findings[0].id).rule.title
+
+
+def test_nothing_is_written_when_the_page_cannot_be_rendered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gapcheck.portfolio as module
+
+    def broken(*_: object, **__: object) -> str:
+        raise RenderError("template portfolio.html: broken")
+
+    monkeypatch.setattr(module, "render_portfolio_html", broken)
+    with pytest.raises(RenderError, match="broken"):
+        write_portfolio(tmp_path, build([summary("a")]))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_large_portfolio_lists_every_project_once_per_table() -> None:
+    items = [
+        summary(f"p{index:04d}", overall=index % 101, alpha=index % 97, beta=None)
+        for index in range(2000)
+    ]
+    html = render_portfolio_html(build(items))
+    assert html.count('<tr data-project="p') == 4000
+    assert html.count('<td class="score heat-none" data-sort="">n/a</td>') == 2000
+    assert '<tr data-project="p1999">' in html
