@@ -530,3 +530,18 @@ def test_a_large_portfolio_lists_every_project_once_per_table() -> None:
     assert html.count('<tr data-project="p') == 4000
     assert html.count('<td class="score heat-none" data-sort="">n/a</td>') == 2000
     assert '<tr data-project="p1999">' in html
+
+
+def test_a_portfolio_where_every_input_failed(tmp_path: Path) -> None:
+    portfolio = build([], [Failure("only.yaml", "only.yaml: not an answers file")])
+    write_portfolio(tmp_path, portfolio)
+    data = json.loads((tmp_path / "portfolio.json").read_text())
+    assert data["projects"] == []
+    assert data["common_findings"] == []
+    assert data["totals"]["failed_inputs"] == 1
+    assert all(item["median"] is None for item in data["percentiles"])
+    rows = list(csv.reader(io.StringIO((tmp_path / "portfolio.csv").read_text(), newline="")))
+    assert len(rows) == 1  # the header
+    html = (tmp_path / "portfolio.html").read_text()
+    assert "Portfolio of 0 projects" in html
+    assert "<td>only.yaml</td><td>only.yaml: not an answers file</td>" in html
