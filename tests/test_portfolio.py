@@ -545,3 +545,19 @@ def test_a_portfolio_where_every_input_failed(tmp_path: Path) -> None:
     html = (tmp_path / "portfolio.html").read_text()
     assert "Portfolio of 0 projects" in html
     assert "<td>only.yaml</td><td>only.yaml: not an answers file</td>" in html
+
+
+def test_unescaped_cells_only_ever_hold_integers() -> None:
+    # Counts and scores are integers by type; one that is not (a tampered cache, say) is refused
+    # rather than written into the page unescaped.
+    bad_count = ProjectSummary(
+        **{
+            **{field: getattr(summary("a"), field) for field in ProjectSummary.__slots__},
+            "counts": {"high": "<img src=x onerror=alert(1)>"},
+        }
+    )
+    with pytest.raises(ValueError, match="invalid literal for int"):
+        render_portfolio_html(build([bad_count]))
+    bad_score = summary("b", alpha="<b>bold</b>")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        render_portfolio_html(build([bad_score]))
