@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import re
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from gapcheck.batch import (
     CACHE_NAME,
@@ -30,7 +33,9 @@ from gapcheck.batch import (
     run_batch,
 )
 from gapcheck.cli import main
+from gapcheck.errors import RenderError
 from gapcheck.formats import OutputFormat
+from tests.support import require
 
 ROOT = Path(__file__).parent.parent
 SAMPLES = sorted((ROOT / "samples").glob("*.yaml"))
@@ -166,6 +171,57 @@ def test_one_html_report(tmp_path: Path) -> None:
     assert result.stderr == f"1 assessed, 0 unchanged, 0 failed -> {outdir}\n"
 
 
+def test_a_failing_render_affects_only_its_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gapcheck.formats
+
+    real_render = gapcheck.formats.render
+
+    def render(result: Any, chosen: OutputFormat, options: Any = None) -> bytes:
+        if result.project.id == "meridian-dc-bristol" and chosen is OutputFormat.md:
+            raise RenderError("the template broke")
+        return real_render(result, chosen, options)
+
+    monkeypatch.setattr(gapcheck.formats, "render", render)
+    outdir = tmp_path / "out"
+    options = BatchOptions(outdir=outdir, formats=(OutputFormat.json, OutputFormat.md), jobs=1)
+    outcome = run_batch(SAMPLES, options)
+    meridian = ROOT / "samples" / "two-respondents-disagree.yaml"
+    assert [(f.input, f.message) for f in outcome.failures] == [
+        (str(meridian), f"{meridian}: the template broke")
+    ]
+    assert outcome.assessed == len(SAMPLES) - 1
+    assert len(list(outdir.glob("*.md"))) == len(SAMPLES) - 1
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gapcheck.commands.batch as command
+
+    monkeypatch.setattr(command, "_stderr_is_terminal", lambda: True)
+    args = ["batch", str(HEALTHY), str(SAMPLES[0]), "--format", "json", "--jobs", "1"]
+    shown = run(*args, "-o", str(tmp_path / "a"))
+    assert shown.exit_code == 0
+    assert "\r[" + "#" * 30 + "] 2/2  " in shown.stderr
+    assert "s left" in shown.stderr
+    quiet = run(*args, "-o", str(tmp_path / "b"), "--quiet")
+    assert quiet.stderr == f"2 assessed, 0 unchanged, 0 failed -> {tmp_path / 'b'}\n"
+
+
+def test_one_small_pdf(tmp_path: Path) -> None:
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        require(False, "WeasyPrint (and pango) are not installed: `make test` does it")
+    outdir = tmp_path / "out"
+    result = run("batch", str(HEALTHY), "-o", str(outdir), "--format", "pdf")
+    assert result.exit_code == 0, result.output
+    pdf = (outdir / "kestrel-repairs-insourcing--2026-10-14.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Responsive repairs insourcing" in text
+
+
 def test_a_crashed_worker_affects_only_its_project(
     portfolio: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -288,8 +344,9 @@ def test_no_inputs_is_a_usage_error(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGINT])
 def test_a_run_killed_mid_way_leaves_no_partial_file_and_the_next_completes(
-    tmp_path: Path,
+    tmp_path: Path, signum: int
 ) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
@@ -302,16 +359,31 @@ def test_a_run_killed_mid_way_leaves_no_partial_file_and_the_next_completes(
     outdir = tmp_path / "out"
     command = [sys.executable, "-m", "gapcheck", "batch", str(folder), "-o", str(outdir)]
     command += ["--format", "json", "--jobs", "2"]
-    process = subprocess.Popen(command, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a process group of its own, as a terminal's Ctrl-C signals
+        preexec_fn=_default_sigint,  # noqa: PLW1509 - no threads here
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         # Kill once the cache has been saved at least once (it is saved every CACHE_EVERY items).
         if (outdir / CACHE_NAME).is_file():
             break
-        time.sleep(0.01)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL
+        time.sleep(0.005)
+    try:
+        os.killpg(process.pid, signum)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # whatever happened, leave no process behind
+    if signum == signal.SIGINT:
+        assert process.returncode == 130
+        assert stderr.endswith("Interrupted.\n")
+        assert list(outdir.glob(".*.tmp")) == []
+    else:
+        assert process.returncode == -signal.SIGKILL
     written = list(outdir.glob("*.json"))
     assert 0 < len(written) < count, "the run was not killed mid-way"
     # Every file there is whole (a process killed mid-write leaves at most a hidden temporary
@@ -324,8 +396,12 @@ def test_a_run_killed_mid_way_leaves_no_partial_file_and_the_next_completes(
     assert counts is not None, rerun.stderr
     assessed, unchanged = int(counts[1]), int(counts[2])
     assert assessed + unchanged == count
-    assert unchanged > 0
+    assert unchanged > 0, (stderr, rerun.stderr)
     assert assessed < count
     assert len(list(outdir.glob("project-*.json"))) == count
     assert list(outdir.glob("*.tmp")) == []
     assert list(outdir.glob(".*.tmp")) == []
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

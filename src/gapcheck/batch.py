@@ -33,6 +33,8 @@ import hashlib
 import multiprocessing
 import os
 import re
+import signal
+import time
 import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -55,8 +57,10 @@ if TYPE_CHECKING:
 
 CACHE_NAME = ".gapcheck-cache.json"
 CACHE_VERSION = 1
-#: The cache is saved after this many completed items (and at the end).
+#: The cache is saved after this many completed items (and at the end), then at most once in
+#: CACHE_SECONDS: saving rewrites the whole cache, which grows with the batch.
 CACHE_EVERY = 50
+CACHE_SECONDS = 1.0
 ANSWERS_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 #: Longest project-id part of a slug.
 SLUG_ID_MAX = 60
@@ -200,6 +204,11 @@ def _init_worker(setup: _WorkerSetup) -> None:
     from gapcheck.pack import load_pack  # noqa: PLC0415
     from gapcheck.report import ReportOptions  # noqa: PLC0415 - heavy: jinja2
 
+    if setup.in_pool:
+        # Ctrl-C is the main process's to handle: it cancels what is queued and waits for the
+        # items in flight, whose writes are atomic. A worker interrupted inside the pool's
+        # queues can deadlock the pool.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     pack = load_pack()
     compiled(pack)
     _STATE.update(setup=setup, pack=pack, options=ReportOptions(pack=pack))
@@ -356,11 +365,12 @@ def run_batch(
     total = len(paths)
     done = outcome.unchanged
     since_save = 0
+    saved_at: float | None = None
     if progress is not None:
         progress(done, total)
 
     def finished(item: tuple[str, str], status: str, value: Any) -> None:
-        nonlocal done, since_save
+        nonlocal done, since_save, saved_at
         if status == "ok":
             entries[item[1]] = value
             outcome.assessed += 1
@@ -368,19 +378,26 @@ def run_batch(
             outcome.failures.append(BatchFailure(item[0], str(value)))
         done += 1
         since_save += 1
-        if since_save >= CACHE_EVERY:
+        if since_save >= CACHE_EVERY and (
+            saved_at is None or time.monotonic() - saved_at >= CACHE_SECONDS
+        ):
+            saved_at = time.monotonic()
             _save_cache(cache_path, fingerprint, entries)
             since_save = 0
         if progress is not None:
             progress(done, total)
 
     setup = _WorkerSetup(str(outdir), tuple(chosen.value for chosen in options.formats), False)
-    if options.jobs <= 1 or len(work) <= 1:
-        _init_worker(setup)
-        for item in work:
-            finished(item, *_assess_one(item))
-    else:
-        _run_pool(work, options.jobs, dataclasses.replace(setup, in_pool=True), finished)
+    try:
+        if options.jobs <= 1 or len(work) <= 1:
+            _init_worker(setup)
+            for item in work:
+                finished(item, *_assess_one(item))
+        else:
+            _run_pool(work, options.jobs, dataclasses.replace(setup, in_pool=True), finished)
+    except KeyboardInterrupt:
+        _save_cache(cache_path, fingerprint, entries)  # the next run does only the rest
+        raise
     _finalise_slugs(entries, outdir)
     _save_cache(cache_path, fingerprint, entries)
     outcome.summaries = sorted(entries.values(), key=summary_order)
@@ -414,11 +431,16 @@ def _run_pool(
     pending = deque(work)
     suspects: deque[tuple[str, str]] = deque()
     while pending or suspects:
-        with concurrent.futures.ProcessPoolExecutor(
+        pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(setup,)
-        ) as pool:
+        )
+        try:
             if _isolate(pool, suspects, finished):
                 _drain(pool, pending, jobs * 4, finished, suspects)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
 
 
 def _isolate(

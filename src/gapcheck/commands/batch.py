@@ -99,7 +99,7 @@ def batch(
             jobs=jobs if jobs is not None else (os.cpu_count() or 1),
             force=force,
         )
-        show_progress = not quiet and sys.stderr.isatty()
+        show_progress = not quiet and _stderr_is_terminal()
         try:
             outcome = run_batch(paths, options, _ProgressBar() if show_progress else None)
         except OSError as error:
@@ -113,3 +113,7 @@ def batch(
         )
         if outcome.failures:
             sys.exit(EXIT_SOME_FAILED)
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
