@@ -90,15 +90,33 @@ def test_assess_on_the_untouched_template_lists_what_is_missing(tmp_path: Path) 
         for number, field in enumerate(path.read_text().splitlines(), start=1)
         if not field.lstrip().startswith("#")
     }
-    assert result.stderr == (
-        f"Error: {path}: 7 problems\n"
-        f"  - line {lines['  id:']}, project.id: Input should be a valid string\n"
-        f"  - line {lines['  name:']}, project.name: Input should be a valid string\n"
-        f"  - line {lines['  client:']}, project.client: Input should be a valid string\n"
-        f"  - line {lines['assessed_on:']}, assessed_on: Input should be a valid date\n"
-        f"  - line {lines['assessor:']}, assessor: Input should be a valid string\n"
-        f"  - line {lines['  - name:']}, respondents[0].name: Input should be a valid string\n"
-        f"  - line {lines['    role:']}, respondents[0].role: Input should be a valid string\n"
+    details = [
+        ("  id:", "project.id"),
+        ("  name:", "project.name"),
+        ("  client:", "project.client"),
+        ("assessed_on:", "assessed_on"),
+        ("assessor:", "assessor"),
+        ("  - name:", "respondents[0].name"),
+        ("    role:", "respondents[0].role"),
+    ]
+    expected = [f"  - line {lines[key]}, {field}: missing" for key, field in details]
+    # With nothing answered, every required question that applies without conditions is
+    # listed too, in the same run (conditional ones don't apply yet).
+    pack = load_pack()
+    for question_id, info in pack.questions.items():
+        if info.question.required and pack.visible(question_id, {}, {}):
+            in_context = info.section.scope.value == "project"
+            where = "context" if in_context else "respondents[0].answers"
+            line = lines[f"  {question_id}:" if in_context else f"      {question_id}:"]
+            expected.append(
+                f"  - line {line}, {where}.{question_id}: required answer missing"
+                f" (expected {info.question.expected()})"
+            )
+    listed = result.stderr.splitlines()
+    assert listed[0] == f"Error: {path}: {len(expected)} problems"
+    assert sorted(listed[1:]) == sorted(expected)
+    assert [int(line.split(",")[0].split()[-1]) for line in listed[1:]] == sorted(
+        int(line.split(",")[0].split()[-1]) for line in listed[1:]
     )
 
 

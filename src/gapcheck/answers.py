@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gapcheck.conditions import SPECIAL_ANSWERS, AnswerState, AnswerValue
 from gapcheck.errors import InputError, Problem
@@ -50,6 +50,12 @@ class RespondentEntry(_Strict):
     role: str = Field(min_length=1, max_length=200)
     team: str = Field(default="", max_length=200)
     answers: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("team", mode="before")
+    @classmethod
+    def _no_team(cls, value: Any) -> Any:
+        # The team is optional: an empty `team:` in YAML means none.
+        return "" if value is None else value
 
 
 class AnswersEnvelope(_Strict):
@@ -103,7 +109,7 @@ def _envelope_problems(error: ValidationError, document: Document) -> list[Probl
         location = tuple(part for part in item["loc"] if isinstance(part, (str, int)))
         message = item["msg"]
         expected = None
-        if item["type"] == "missing":
+        if item["type"] == "missing" or item.get("input", ...) is None:
             message = "missing"
         elif item["type"] == "extra_forbidden":
             message = "not a field of an answers file"
@@ -142,40 +148,41 @@ def validate_answers(document: Document, pack: Pack) -> Answers:
             document.path,
             f"expected a mapping at the top level, found {type(document.data).__name__}",
         )
+    data = document.data
     try:
-        envelope = AnswersEnvelope.model_validate(document.data)
+        envelope = AnswersEnvelope.model_validate(data)
     except ValidationError as error:
-        raise InputError(document.path, _envelope_problems(error, document)) from error
-
-    problems: list[Problem] = []
-    project_infos = {info.question.id: info for info in pack.project_questions()}
-    respondent_infos = {info.question.id: info for info in pack.respondent_questions()}
-
-    context = _validate_set(
-        pack,
-        envelope.context,
-        project_infos,
-        respondent_infos,
-        ("context",),
-        None,
-        document,
-        problems,
-    )
-    respondents = []
-    for index, entry in enumerate(envelope.respondents):
-        answer_set = _validate_set(
-            pack,
-            entry.answers,
-            respondent_infos,
-            project_infos,
-            ("respondents", index, "answers"),
-            context,
+        # Check the answers too, wherever they are well formed, so one run lists every problem
+        # (an untouched `gapcheck new` template: the empty details and every missing answer).
+        problems = _envelope_problems(error, document)
+        raw_context = data.get("context")
+        raw_respondents = data.get("respondents")
+        _validate_answers(
             document,
+            pack,
+            raw_context if isinstance(raw_context, dict) else {},
+            [
+                entry.get("answers") if isinstance(entry, dict) else None
+                for entry in (raw_respondents if isinstance(raw_respondents, list) else [])
+            ],
             problems,
         )
-        respondents.append(Respondent(entry.name, entry.role, entry.team, answer_set))
+        raise InputError(document.path, _in_file_order(problems)) from error
+
+    problems = []
+    context, answer_sets = _validate_answers(
+        document,
+        pack,
+        envelope.context,
+        [entry.answers for entry in envelope.respondents],
+        problems,
+    )
     if problems:
         raise InputError(document.path, problems)
+    respondents = [
+        Respondent(entry.name, entry.role, entry.team, answer_set)
+        for entry, answer_set in zip(envelope.respondents, answer_sets, strict=True)
+    ]
     return Answers(
         path=document.path,
         sha256=document.sha256,
@@ -185,6 +192,50 @@ def validate_answers(document: Document, pack: Pack) -> Answers:
         context=context,
         respondents=tuple(respondents),
     )
+
+
+def _validate_answers(
+    document: Document,
+    pack: Pack,
+    context_answers: Mapping[str, Any],
+    respondent_answers: Sequence[Mapping[str, Any] | None],
+    problems: list[Problem],
+) -> tuple[AnswerSet, list[AnswerSet]]:
+    """Validate the context's answers, then each respondent's (None: not a mapping, skipped)."""
+    project_infos = {info.question.id: info for info in pack.project_questions()}
+    respondent_infos = {info.question.id: info for info in pack.respondent_questions()}
+    context = _validate_set(
+        pack,
+        context_answers,
+        project_infos,
+        respondent_infos,
+        ("context",),
+        None,
+        document,
+        problems,
+    )
+    answer_sets = []
+    for index, answers in enumerate(respondent_answers):
+        if not isinstance(answers, Mapping):
+            answer_sets.append(AnswerSet({}, {}))
+            continue
+        answer_sets.append(
+            _validate_set(
+                pack,
+                answers,
+                respondent_infos,
+                project_infos,
+                ("respondents", index, "answers"),
+                context,
+                document,
+                problems,
+            )
+        )
+    return context, answer_sets
+
+
+def _in_file_order(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda problem: problem.line or 0)
 
 
 def _validate_set(
