@@ -29,10 +29,14 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+import orjson
 from pypdf import PdfReader
 
-from gapcheck.assessment import AssessmentResult, assess_file
-from gapcheck.formats.pdf import html_to_pdf
+from gapcheck.answers import validate_answers
+from gapcheck.assessment import AssessmentResult, assess, assess_file
+from gapcheck.formats.pdf import html_to_pdf, render_pdf
+from gapcheck.loading import parse_document
+from gapcheck.pack import load_pack
 from gapcheck.report import ReportOptions, build_view, render_text
 
 REPO = Path(__file__).resolve().parent.parent
@@ -166,6 +170,35 @@ def main() -> None:
         f" {PDF_TWO_PAGES_TARGET} s: {verdict(two_pages < PDF_TWO_PAGES_TARGET)}); the shortest"
         f" sample, {shortest.name}, {shortest.pages} pages: {median(shortest.weasyprint):.2f} s"
     )
+    short_pages, short_seconds = short_report(args.pdf_rounds)
+    print(
+        f"      a real short report (small test pack, no findings): {short_pages} pages in"
+        f" {short_seconds:.2f} s, start to finish (median)"
+    )
+
+
+def short_report(rounds: int) -> tuple[int, float]:
+    """Assess and render a real short report: the mini test pack, one healthy respondent."""
+    pack = load_pack(Path(__file__).resolve().parent.parent / "tests" / "packs" / "mini")
+    data = {
+        "format_version": 1,
+        "project": {"id": "short", "name": "Short report", "client": "Benchmark"},
+        "assessed_on": "2026-11-01",
+        "assessor": "Benchmark",
+        "context": {"ptype": "alpha", "phase": "planning"},
+        "respondents": [{"name": "Ann", "role": "Lead", "answers": {"goals": "yes", "mood": 5}}],
+    }
+    document = parse_document(orjson.dumps(data), Path("short.json"))
+    options = ReportOptions(pack=pack)
+    seconds: list[float] = []
+    pages = 0
+    for _ in range(max(rounds, 1) + 1):  # the first round warms WeasyPrint's fonts up
+        start = time.perf_counter()
+        result = assess(validate_answers(document, pack), pack, with_answers=True)
+        output = render_pdf(result, options)
+        seconds.append(time.perf_counter() - start)
+        pages = len(PdfReader(io.BytesIO(output.data)).pages)
+    return pages, statistics.median(seconds[1:])
 
 
 if __name__ == "__main__":

@@ -118,7 +118,7 @@ def html_to_pdf(html: str, *, title: str, author: str) -> PdfOutput:
         metadata.title = metadata.title or title
         metadata.authors = metadata.authors or [author]
         data = document.write_pdf()
-    if not isinstance(data, bytes):  # pragma: no cover - write_pdf() without a target
+    if not isinstance(data, bytes):  # write_pdf() without a target always returns bytes
         raise RenderError("WeasyPrint returned no PDF")
     return PdfOutput(data, tuple(fetcher.refused), tuple(messages))
 
