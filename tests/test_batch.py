@@ -21,6 +21,7 @@ import yaml
 from click.testing import CliRunner
 from pypdf import PdfReader
 
+import gapcheck.batch
 from gapcheck.batch import (
     CACHE_NAME,
     CRASH_HOOK,
@@ -222,9 +223,11 @@ def test_one_small_pdf(tmp_path: Path) -> None:
     assert "Responsive repairs insourcing" in text
 
 
+@pytest.mark.parametrize("chunk", [1, 4])
 def test_a_crashed_worker_affects_only_its_project(
-    portfolio: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    portfolio: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
+    monkeypatch.setattr(gapcheck.batch, "_chunk_size", lambda items, jobs: chunk)
     monkeypatch.setenv(CRASH_HOOK, "meridian-dc-bristol")
     outdir = tmp_path / "out"
     result = run("batch", str(portfolio), "-o", str(outdir), "--format", "json", "--jobs", "2")

@@ -419,34 +419,43 @@ def summary_order(summary: Summary) -> tuple[str, str, str]:
     return (str(summary["id"]), str(summary["assessed_on"]), str(summary["input"]))
 
 
-def _run_pool(
-    work: Sequence[tuple[str, str]],
-    jobs: int,
-    setup: _WorkerSetup,
-    finished: Callable[[tuple[str, str], str, Any], None],
-) -> None:
-    """Run the work in a fork pool; when a worker dies, find the item that killed it by
-    re-running the items that were in flight one at a time, and go on in a new pool."""
+Item = tuple[str, str]
+Finished = Callable[[Item, str, Any], None]
+#: Items sent to a worker at once, at most: fewer round trips between processes.
+CHUNK_MAX = 16
+
+
+def _assess_chunk(chunk: tuple[Item, ...]) -> list[tuple[str, Any]]:
+    return [_assess_one(item) for item in chunk]
+
+
+def _run_pool(work: Sequence[Item], jobs: int, setup: _WorkerSetup, finished: Finished) -> None:
+    """Run the work in a fork pool, in chunks; when a worker dies, find the item that killed it
+    by re-running the items that were in flight one at a time, and go on in a new pool."""
     context = multiprocessing.get_context("fork")
+    chunk_size = _chunk_size(len(work), jobs)
     pending = deque(work)
-    suspects: deque[tuple[str, str]] = deque()
+    suspects: deque[Item] = deque()
     while pending or suspects:
         pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(setup,)
         )
         try:
             if _isolate(pool, suspects, finished):
-                _drain(pool, pending, jobs * 4, finished, suspects)
+                _drain(pool, pending, chunk_size, jobs * 2, finished, suspects)
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
 
 
+def _chunk_size(items: int, jobs: int) -> int:
+    """Chunks small enough that every worker gets several (balance), at most CHUNK_MAX."""
+    return max(1, min(CHUNK_MAX, items // (jobs * 8)))
+
+
 def _isolate(
-    pool: concurrent.futures.ProcessPoolExecutor,
-    suspects: deque[tuple[str, str]],
-    finished: Callable[[tuple[str, str], str, Any], None],
+    pool: concurrent.futures.ProcessPoolExecutor, suspects: deque[Item], finished: Finished
 ) -> bool:
     """Run the suspects one at a time: a crash now is that item's. False if the pool broke."""
     while suspects:
@@ -465,43 +474,46 @@ def _isolate(
 
 def _drain(
     pool: concurrent.futures.ProcessPoolExecutor,
-    queue: deque[tuple[str, str]],
+    queue: deque[Item],
+    chunk_size: int,
     window: int,
-    finished: Callable[[tuple[str, str], str, Any], None],
-    suspects: deque[tuple[str, str]],
+    finished: Finished,
+    suspects: deque[Item],
 ) -> None:
-    """Run the queue with at most ``window`` items in flight (memory stays flat); when the
-    pool breaks, move the items that were in flight to ``suspects`` and return."""
-    in_flight: dict[concurrent.futures.Future[tuple[str, Any]], tuple[str, str]] = {}
+    """Run the queue in chunks, at most ``window`` chunks in flight (memory stays flat); when
+    the pool breaks, move the items that were in flight to ``suspects`` and return."""
+    Future = concurrent.futures.Future[list[tuple[str, Any]]]
+    in_flight: dict[Future, tuple[Item, ...]] = {}
+
+    def settle(future: Future, chunk: tuple[Item, ...]) -> bool:
+        if future.exception() is not None:
+            suspects.extend(chunk)
+            return False
+        for item, (status, value) in zip(chunk, future.result(), strict=True):
+            finished(item, status, value)
+        return True
+
     while queue or in_flight:
         broken = False
         while queue and len(in_flight) < window:
-            item = queue.popleft()
+            chunk = tuple(queue.popleft() for _ in range(min(chunk_size, len(queue))))
             try:
-                in_flight[pool.submit(_assess_one, item)] = item
+                in_flight[pool.submit(_assess_chunk, chunk)] = chunk
             except BrokenProcessPool:
-                queue.appendleft(item)
+                queue.extendleft(reversed(chunk))
                 broken = True
                 break
-        done: Iterable[concurrent.futures.Future[tuple[str, Any]]] = ()
+        done: Iterable[Future] = ()
         if in_flight:
             done, _ = concurrent.futures.wait(
                 in_flight, return_when=concurrent.futures.FIRST_COMPLETED
             )
         for future in sorted(done, key=lambda f: in_flight[f]):
-            item = in_flight.pop(future)
-            if future.exception() is None:
-                finished(item, *future.result())
-            else:
-                suspects.append(item)
-                broken = True
+            broken = not settle(future, in_flight.pop(future)) or broken
         if broken:
             concurrent.futures.wait(in_flight)
-            for future, item in sorted(in_flight.items(), key=lambda pair: pair[1]):
-                if future.exception() is None:
-                    finished(item, *future.result())
-                else:
-                    suspects.append(item)
+            for future, chunk in sorted(in_flight.items(), key=lambda pair: pair[1]):
+                settle(future, chunk)
             return
 
 
