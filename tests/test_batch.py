@@ -102,7 +102,13 @@ def test_inputs_files_folders_globs_deduplicated_sorted(portfolio: Path, tmp_pat
     outdir.mkdir()
     write(outdir / "stale.yaml", load(HEALTHY))  # inside OUTDIR: never an input
     found = collect_inputs(
-        [str(portfolio), str(portfolio / "*.yaml"), str(portfolio / "bad.yaml")], outdir
+        [
+            str(portfolio),
+            str(portfolio / "*.yaml"),
+            str(portfolio / "bad.yaml"),
+            str(portfolio / "**" / "*.yaml"),
+        ],
+        outdir,
     )
     names = [str(path.relative_to(portfolio)) for path in found]
     assert names == sorted(names, key=lambda name: str((portfolio / name).resolve()))
@@ -327,12 +333,14 @@ def test_library_without_the_cli(tmp_path: Path) -> None:
         (["nowhere.yaml"], "Error: nowhere.yaml: no such file or folder"),
         (["nothing-*.yaml"], "Error: nothing-*.yaml: no file matches this pattern"),
         ([".", "--format", "docx"], "Error: --format: unknown format 'docx'"),
+        (["out"], "Error: out: is the output folder (expected a folder of answers files)"),
     ],
 )
 def test_usage_errors(
     args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
     result = run("batch", *args, "-o", "out")
     assert result.exit_code == 2
     assert result.stderr.startswith(message)

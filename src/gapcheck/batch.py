@@ -127,10 +127,16 @@ def collect_inputs(inputs: Sequence[str], outdir: Path) -> list[Path]:
             matches = [Path(name)]
         for match in matches:
             if match.is_dir():
+                if match.resolve() == outdir_resolved:
+                    raise InputError.single(
+                        name, "is the output folder", expected="a folder of answers files"
+                    )
                 for path in _walk_folder(match, outdir_resolved):
                     found.setdefault(path.resolve(), path)
             elif match.exists() or match.is_symlink():
-                if not any(char in name for char in _GLOB_CHARS) or _is_answers_file(match):
+                if not any(char in name for char in _GLOB_CHARS) or (
+                    _is_answers_file(match) and outdir_resolved not in match.resolve().parents
+                ):
                     found.setdefault(match.resolve(), match)
             else:
                 raise InputError.single(
