@@ -346,6 +346,32 @@ def test_usage_errors(
     assert result.stderr.startswith(message)
 
 
+def test_a_broken_cache_or_other_formats_redo_everything(tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    args = ["batch", str(HEALTHY), str(SAMPLES[0]), "-o", str(outdir), "--jobs", "1"]
+    assert run(*args, "--format", "json").exit_code == 0
+    assert "0 assessed, 2 unchanged" in run(*args, "--format", "json").stderr
+    assert "2 assessed, 0 unchanged" in run(*args, "--format", "json,md").stderr
+    (outdir / CACHE_NAME).write_text("{not json")
+    assert "2 assessed, 0 unchanged" in run(*args, "--format", "json,md").stderr
+    assert "0 assessed, 2 unchanged" in run(*args, "--format", "md,json").stderr
+
+
+def test_a_file_name_that_is_not_utf8_is_a_failure_of_its_own(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(HEALTHY, folder / "good.yaml")
+    with open(os.fsencode(folder) + b"/bad-\xff.yaml", "wb") as stream:
+        stream.write(HEALTHY.read_bytes())
+    outdir = tmp_path / "out"
+    result = run("batch", str(folder), "-o", str(outdir), "--format", "json")
+    assert result.exit_code == 3
+    assert f"Failed: {folder}/bad-\\udcff.yaml: the file name is not valid UTF-8" in result.stderr
+    assert "1 assessed, 0 unchanged, 1 failed" in result.stderr
+    data = json.loads((outdir / "portfolio.json").read_text())
+    assert data["failures"][0]["input"] == f"{folder}/bad-\\udcff.yaml"
+
+
 def test_no_inputs_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     result = run("batch", str(tmp_path / "empty"), "-o", str(tmp_path / "out"))

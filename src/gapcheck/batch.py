@@ -361,6 +361,11 @@ def run_batch(
     work: list[tuple[str, str]] = []
     for path in paths:
         key = input_key(path)
+        if not _is_utf8(key):
+            shown = key.encode("utf-8", "backslashreplace").decode("utf-8")
+            message = f"{shown}: the file name is not valid UTF-8 (rename the file)"
+            outcome.failures.append(BatchFailure(shown, message))
+            continue
         summary = cached.get(key)
         if summary is not None and _unchanged(summary, path, outdir):
             summary["input"] = str(path)
@@ -368,7 +373,7 @@ def run_batch(
             outcome.unchanged += 1
         else:
             work.append((str(path), key))
-    total = len(paths)
+    total = len(paths) - len(outcome.failures)
     done = outcome.unchanged
     since_save = 0
     saved_at: float | None = None
@@ -410,6 +415,14 @@ def run_batch(
     outcome.failures.sort(key=lambda failure: failure.input)
     outcome.portfolio = write_portfolio_files(outdir, outcome, pack)
     return outcome
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _remove_stale_temporaries(outdir: Path) -> None:
