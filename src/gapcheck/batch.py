@@ -1,11 +1,12 @@
 """Assess many answers files at once: every report, then a portfolio of small summaries.
 
-``run_batch(inputs, BatchOptions(...))`` finds the answers files (files, folders searched
-recursively, globs), assesses and renders each one in a pool of worker processes and writes
-``OUTDIR/<slug>.<ext>`` per project and format, atomically. Workers take paths and give back
-small per-project summary dicts, never whole reports, so memory stays flat however many projects
-there are. Each worker loads the pack and compiles the engine once (durable-rules: one host per
-process, never shared across threads).
+``collect_inputs(names, outdir)`` finds the answers files (files, folders searched recursively,
+globs); ``run_batch(paths, BatchOptions(...))`` assesses and renders each one in a fork pool of
+worker processes and writes ``OUTDIR/<slug>.<ext>`` per project and format, atomically, then the
+portfolio (:mod:`gapcheck.portfolio`). Workers take chunks of paths and give back small
+per-project summary dicts, never whole reports: the batch keeps only summaries. Each worker
+loads the pack and compiles the engine once and runs one item at a time (durable-rules: one host
+per process, never shared across threads). Ctrl-C is handled by the main process alone.
 
 Failure isolation: a bad input or a failing render is recorded as that input's failure; a worker
 process that dies is detected (the pool breaks), the items that were in flight are re-run one at
