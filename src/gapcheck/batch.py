@@ -406,7 +406,8 @@ def run_batch(
             for item in work:
                 finished(item, *_assess_one(item))
         else:
-            _run_pool(work, options.jobs, dataclasses.replace(setup, in_pool=True), finished)
+            jobs = min(options.jobs, len(work))
+            _run_pool(work, jobs, dataclasses.replace(setup, in_pool=True), finished)
     except KeyboardInterrupt:
         _save_cache(cache_path, fingerprint, entries)  # the next run does only the rest
         raise
