@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import io
 import json
 import os
@@ -13,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -334,6 +336,8 @@ def test_library_without_the_cli(tmp_path: Path) -> None:
         (["nothing-*.yaml"], "Error: nothing-*.yaml: no file matches this pattern"),
         ([".", "--format", "docx"], "Error: --format: unknown format 'docx'"),
         (["out"], "Error: out: is the output folder (expected a folder of answers files)"),
+        ([".", "--executor", "dask"], "Error: --executor dask and --scheduler tcp://HOST:PORT"),
+        ([".", "--scheduler", "tcp://h:1"], "Error: --executor dask and --scheduler tcp://"),
     ],
 )
 def test_usage_errors(
@@ -442,3 +446,64 @@ def test_a_run_killed_mid_way_leaves_no_partial_file_and_the_next_completes(
 
 def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _dask() -> Any:
+    try:
+        return importlib.import_module("distributed")
+    except ImportError:
+        require(False, "Dask is not installed: `pip install -e '.[dev]'` installs it")
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler() -> Iterator[str]:
+    """A LocalCluster of two worker processes, one thread each; a task that kills its worker
+    fails at once (no retries), so a crash test stays fast."""
+    distributed = _dask()
+    dask = importlib.import_module("dask")
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+    ):
+        yield str(cluster.scheduler_address)
+
+
+def test_dask_gives_the_same_outputs_as_local_workers(
+    portfolio: Path, tmp_path: Path, dask_scheduler: str
+) -> None:
+    outputs = []
+    for name, extra in (("local", ["--jobs", "2"]), ("dask", ["--executor", "dask"])):
+        outdir = tmp_path / name
+        if name == "dask":
+            extra += ["--scheduler", dask_scheduler]
+        result = run("batch", str(portfolio), "-o", str(outdir), "--format", "json", *extra)
+        assert result.exit_code == 3, result.output
+        assert f"{len(SAMPLES) + 3} assessed, 0 unchanged, 1 failed" in result.stderr
+        outputs.append({p.name: p.read_bytes() for p in outdir.iterdir() if p.name != CACHE_NAME})
+    assert outputs[0] == outputs[1]
+
+
+def test_dask_a_worker_dying_mid_run_affects_only_its_project(
+    portfolio: Path, tmp_path: Path, dask_scheduler: str
+) -> None:
+    # The workers are already running: the hook goes into their environment through Dask.
+    distributed = _dask()
+    with distributed.Client(dask_scheduler) as client:
+        # A lambda is pickled by value and runs against the worker's own os.environ.
+        client.run(lambda: os.environ.__setitem__(CRASH_HOOK, "meridian-dc-bristol"))
+        try:
+            outdir = tmp_path / "out"
+            args = ["--executor", "dask", "--scheduler", dask_scheduler, "--format", "json"]
+            result = run("batch", str(portfolio), "-o", str(outdir), *args)
+        finally:
+            client.run(lambda: os.environ.pop(CRASH_HOOK, None))
+    assert result.exit_code == 3, result.output
+    crashed = [line for line in result.stderr.splitlines() if "worker crashed" in line]
+    assert crashed == [
+        f"Failed: {portfolio / 'two-respondents-disagree.yaml'}: worker crashed while"
+        " assessing or rendering this input"
+    ]
+    assert f"{len(SAMPLES) + 2} assessed, 0 unchanged, 2 failed" in result.stderr
+    assert not any(name.startswith("meridian") for name in report_files(outdir))

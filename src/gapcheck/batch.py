@@ -31,10 +31,12 @@ import dataclasses
 import datetime as dt
 import glob
 import hashlib
+import importlib
 import multiprocessing
 import os
 import re
 import signal
+import threading
 import time
 import unicodedata
 from collections import deque
@@ -53,6 +55,7 @@ from gapcheck.formats import OutputFormat
 from gapcheck.fsutil import atomic_write
 
 if TYPE_CHECKING:
+    from gapcheck.loading import Document
     from gapcheck.pack import Pack
     from gapcheck.portfolio import ProjectSummary
 
@@ -89,6 +92,9 @@ class BatchOptions:
     jobs: int = 1
     #: Redo every input, ignoring the cache.
     force: bool = False
+    #: A Dask scheduler's address (``tcp://HOST:PORT``): assess on that cluster instead of a
+    #: local pool (needs the ``gapcheck[dask]`` extra).
+    scheduler: str | None = None
 
 
 @dataclass
@@ -211,7 +217,7 @@ def _init_worker(setup: _WorkerSetup) -> None:
     from gapcheck.pack import load_pack  # noqa: PLC0415
     from gapcheck.report import ReportOptions  # noqa: PLC0415 - heavy: jinja2
 
-    if setup.in_pool:
+    if setup.in_pool and threading.current_thread() is threading.main_thread():
         # Ctrl-C is the main process's to handle: it cancels what is queued and waits for the
         # items in flight, whose writes are atomic. A worker interrupted inside the pool's
         # queues can deadlock the pool.
@@ -224,8 +230,13 @@ def _init_worker(setup: _WorkerSetup) -> None:
 def _assess_one(item: tuple[str, str]) -> tuple[str, Any]:
     """Assess and render one input; ("ok", summary) or ("failed", message). Never raises."""
     shown, key = item
+    return _guarded(shown, lambda: _assess_and_write(shown, key))
+
+
+def _guarded(shown: str, work: Callable[[], Any]) -> tuple[str, Any]:
+    """("ok", what ``work`` returns) or ("failed", why): one input's failure stays its own."""
     try:
-        return "ok", _assess_and_write(shown, key)
+        return "ok", work()
     except InputError as error:
         return "failed", str(error)
     except GapcheckError as error:
@@ -239,15 +250,26 @@ def _assess_one(item: tuple[str, str]) -> tuple[str, Any]:
 
 
 def _assess_and_write(shown: str, key: str) -> Summary:
+    from gapcheck.loading import read_document  # noqa: PLC0415
+
+    summary, outputs = _assess_and_render(read_document(Path(shown)), shown, key)
+    outdir = Path(_STATE["setup"].outdir)
+    for name, data in outputs.items():
+        atomic_write(outdir / name, data)
+    return summary
+
+
+def _assess_and_render(
+    document: Document, shown: str, key: str
+) -> tuple[Summary, dict[str, bytes]]:
+    """The summary of one answers file and its reports, by file name."""
     from gapcheck.answers import validate_answers  # noqa: PLC0415
     from gapcheck.assessment import assess  # noqa: PLC0415
     from gapcheck.formats import render  # noqa: PLC0415
-    from gapcheck.loading import read_document  # noqa: PLC0415
 
     setup: _WorkerSetup = _STATE["setup"]
     pack = _STATE["pack"]
     formats = [OutputFormat(name) for name in setup.formats]
-    document = read_document(Path(shown))
     result = assess(
         validate_answers(document, pack),
         pack,
@@ -257,19 +279,19 @@ def _assess_and_write(shown: str, key: str) -> Summary:
         os._exit(1)  # test-only hook: see the module docstring
     assessed_on = result.assessed_on.isoformat()
     slug = unique_slug(base_slug(result.project.id, assessed_on), key)
-    outdir = Path(setup.outdir)
     files: dict[str, str] = {}
     hashes: dict[str, str] = {}
+    outputs: dict[str, bytes] = {}
     for chosen in formats:
         if chosen is OutputFormat.json:
             data = render(dataclasses.replace(result, answers=()), chosen)
         else:
             data = render(result, chosen, _STATE["options"])
         name = f"{slug}.{chosen.value}"
-        atomic_write(outdir / name, data)
+        outputs[name] = data
         files[chosen.value] = name
         hashes[chosen.value] = hashlib.sha256(data).hexdigest()
-    return {
+    summary = {
         "id": result.project.id,
         "name": result.project.name,
         "client": result.project.client,
@@ -285,6 +307,7 @@ def _assess_and_write(shown: str, key: str) -> Summary:
         "files": files,
         "hashes": hashes,
     }
+    return summary, outputs
 
 
 # --- the batch ------------------------------------------------------------------------------
@@ -401,7 +424,9 @@ def run_batch(
 
     setup = _WorkerSetup(str(outdir), tuple(chosen.value for chosen in options.formats), False)
     try:
-        if options.jobs <= 1 or len(work) <= 1:
+        if options.scheduler is not None:
+            _run_dask(work, options.scheduler, dataclasses.replace(setup, in_pool=True), finished)
+        elif options.jobs <= 1 or len(work) <= 1:
             _init_worker(setup)
             for item in work:
                 finished(item, *_assess_one(item))
@@ -536,6 +561,89 @@ def _drain(
             for future, chunk in sorted(in_flight.items(), key=lambda pair: pair[1]):
                 settle(future, chunk)
             return
+
+
+#: Dask tasks in flight at once, at most (memory stays flat).
+DASK_WINDOW = 64
+_DASK_LOCK = threading.Lock()
+
+
+def _dask_task(shown: str, key: str, raw: bytes, setup: _WorkerSetup) -> tuple[str, Any]:
+    """On a Dask worker: assess an input sent as bytes, return its summary and its reports
+    (the client writes them: workers need no access to the inputs or OUTDIR). One at a time
+    per process: durable-rules has one host per process."""
+    from gapcheck.loading import parse_document  # noqa: PLC0415
+
+    with _DASK_LOCK:
+        if _STATE.get("setup") != setup:
+            _init_worker(setup)
+        return _guarded(
+            shown, lambda: _assess_and_render(parse_document(raw, Path(shown)), shown, key)
+        )
+
+
+def _run_dask(
+    work: Sequence[Item], scheduler: str, setup: _WorkerSetup, finished: Finished
+) -> None:
+    """Assess on a Dask cluster; reports come back and are written here, as they arrive. A
+    worker that dies is replaced by Dask and its task retried; a task that keeps killing
+    workers fails with KilledWorker: that input's failure."""
+    try:
+        # Untyped: used through Any.
+        distributed: Any = importlib.import_module("distributed")
+    except ImportError:
+        raise InputError.single(
+            scheduler, "the dask executor needs Dask: pip install 'gapcheck[dask]'"
+        ) from None
+    outdir = Path(setup.outdir)
+    try:
+        client = distributed.Client(scheduler, timeout=30)
+    except (OSError, TimeoutError) as error:
+        raise InputError.single(
+            scheduler, f"cannot reach the Dask scheduler: {error}", expected="tcp://HOST:PORT"
+        ) from None
+    with client:
+        pending = deque(work)
+        items: dict[Any, Item] = {}
+
+        def submit() -> Any:
+            item = pending.popleft()
+            try:
+                raw = Path(item[0]).read_bytes()
+            except OSError as error:
+                finished(item, "failed", f"{item[0]}: cannot read: {error.strerror or error}")
+                return None
+            future = client.submit(_dask_task, *item, raw, setup, pure=False)
+            items[future] = item
+            return future
+
+        started: list[Any] = []
+        while pending and len(started) < DASK_WINDOW:
+            future = submit()
+            if future is not None:
+                started.append(future)
+        running = distributed.as_completed(started)
+        for future in running:
+            item = items.pop(future)
+            try:
+                status, value = future.result()
+            except Exception as error:  # KilledWorker, or the task could not run
+                crashed = type(error).__name__ == "KilledWorker"
+                reason = WORKER_CRASHED if crashed else f"{type(error).__name__}: {error}"
+                finished(item, "failed", f"{item[0]}: {reason}")
+            else:
+                if status == "ok":
+                    summary, outputs = value
+                    for name, data in outputs.items():
+                        atomic_write(outdir / name, data)
+                    value = summary
+                finished(item, status, value)
+            future.release()
+            while pending:
+                follow = submit()
+                if follow is not None:
+                    running.add(follow)
+                    break
 
 
 def _finalise_slugs(entries: dict[str, Summary], outdir: Path) -> None:

@@ -63,10 +63,29 @@ class _ProgressBar:
     default=None,
     help="Worker processes. Default: the number of cores; 1 runs in this process.",
 )
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where to assess: worker processes here, or a Dask cluster (needs gapcheck[dask]).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    help="The Dask scheduler's address, tcp://HOST:PORT (with --executor dask).",
+)
 @click.option("--force", is_flag=True, help="Assess and render every input, even unchanged ones.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def batch(
-    inputs: tuple[str, ...], outdir: str, formats: str, jobs: int | None, force: bool, quiet: bool
+    inputs: tuple[str, ...],
+    outdir: str,
+    formats: str,
+    jobs: int | None,
+    executor: str,
+    scheduler: str | None,
+    force: bool,
+    quiet: bool,
 ) -> None:
     """Assess many answers files (INPUTS: files, folders, globs) into reports and a portfolio.
 
@@ -89,6 +108,8 @@ def batch(
                 _fail(f"--format: unknown format '{name}' (expected html, pdf, json or md)")
             if OutputFormat(name) not in chosen:
                 chosen.append(OutputFormat(name))
+        if (executor == "dask") != (scheduler is not None):
+            _fail("--executor dask and --scheduler tcp://HOST:PORT go together")
         target = Path(outdir)
         paths = collect_inputs(inputs, target)
         if not paths:
@@ -98,6 +119,7 @@ def batch(
             formats=tuple(chosen),
             jobs=jobs if jobs is not None else (os.cpu_count() or 1),
             force=force,
+            scheduler=scheduler,
         )
         show_progress = not quiet and _stderr_is_terminal()
         try:
