@@ -593,14 +593,14 @@ def _run_dask(
         distributed: Any = importlib.import_module("distributed")
     except ImportError:
         raise InputError.single(
-            scheduler, "the dask executor needs Dask: pip install 'gapcheck[dask]'"
+            "--executor dask", "needs Dask: pip install 'gapcheck[dask]'"
         ) from None
     outdir = Path(setup.outdir)
     try:
-        client = distributed.Client(scheduler, timeout=30)
+        client = distributed.Client(scheduler, timeout=10)
     except (OSError, TimeoutError) as error:
         raise InputError.single(
-            scheduler, f"cannot reach the Dask scheduler: {error}", expected="tcp://HOST:PORT"
+            "--scheduler", f"cannot reach the Dask scheduler at {scheduler}: {error}"
         ) from None
     with client:
         pending = deque(work)
