@@ -599,7 +599,7 @@ def _stored_problem(question: Question, raw: Any) -> str:
         question.normalise(raw)
     except ValueError as error:
         return str(error)
-    return "not a valid answer"  # pragma: no cover - _check_stored accepted it
+    return "not a valid answer"  # unreachable: _check_stored accepted it
 
 
 def _check_detail_text(value: Any, *, required: bool) -> str | None:

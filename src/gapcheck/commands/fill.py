@@ -121,7 +121,7 @@ def _interview(interview: Interview) -> None:
                 break
     missing = interview.remaining_required()
     click.echo()
-    if missing:  # pragma: no cover - the interview ends only when every question is answered
+    if missing:  # defensive: the interview ends only when all are answered
         click.echo(f"{len(missing)} required questions are still unanswered.")
     click.echo(f"Done: {interview.answered_count()} answers saved to {interview.path}.")
 
