@@ -404,11 +404,27 @@ class Pack:
     ) -> bool:
         """Whether a question applies, given the answers so far (its section's and own
         ``visible_if``)."""
-        info = self.questions[question_id]
+        conditions = self.visibility_conditions.get(question_id)
+        if not conditions:  # most questions always apply
+            return True
         return all(
-            condition is None or evaluate_visibility(condition, values, states, self.operand)
-            for condition in (info.section.visible_if, info.question.visible_if)
+            evaluate_visibility(condition, values, states, self.operand) for condition in conditions
         )
+
+    @cached_property
+    def visibility_conditions(self) -> dict[str, tuple[ConditionNode, ...]]:
+        """Each question's ``visible_if`` conditions (its section's, then its own), if any."""
+        return {
+            question_id: conditions
+            for question_id, info in self.questions.items()
+            if (
+                conditions := tuple(
+                    condition
+                    for condition in (info.section.visible_if, info.question.visible_if)
+                    if condition is not None
+                )
+            )
+        }
 
     def project_questions(self) -> list[QuestionInfo]:
         return [info for info in self.questions.values() if info.section.scope is Scope.project]
