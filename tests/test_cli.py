@@ -286,3 +286,30 @@ def test_help_imports_neither_the_engine_nor_jinja() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert "HEAVY []" in result.stdout
+
+
+def test_assess_and_rules_list_with_another_pack(tmp_path: Path) -> None:
+    mini = ROOT / "tests" / "packs" / "mini"
+    answers = {
+        "format_version": 1,
+        "project": {"id": "mini-1", "name": "Mini", "client": "Client"},
+        "assessed_on": "2026-11-01",
+        "assessor": "Assessor",
+        "context": {"ptype": "alpha", "phase": "execution"},
+        "respondents": [{"name": "Ann", "role": "Lead", "answers": {"goals": "no", "mood": 5}}],
+    }
+    path = write_yaml(tmp_path / "mini.yaml", answers)
+    result = run("assess", str(path), "--pack", str(mini), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["pack"]["name"] == "mini"
+    assert [finding["id"] for finding in data["findings"]] == [
+        "derived-weak",
+        "no-goals",
+        "chained-twice",
+    ]
+    # The bundled pack does not know the mini pack's questions.
+    assert_one_error(run("assess", str(path)), "unknown question 'goals'")
+    listed = run("rules", "list", "--pack", str(mini))
+    assert listed.exit_code == 0
+    assert listed.stdout.startswith("mini 0.0.1: 8 rules")

@@ -148,6 +148,14 @@ def main() -> None:
     default=None,
     help="A brand file (YAML or JSON) for reports: firm_name, logo, primary_colour, accent_colour.",
 )
+@click.option(
+    "--pack",
+    "pack_folder",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="Assess with the questionnaire and rules of this pack folder instead of gapcheck's own"
+    " (see docs/pack-format.md).",
+)
 def assess(
     file: str,
     output_format: str | None,
@@ -156,6 +164,7 @@ def assess(
     page_size: str | None,
     templates: str | None,
     brand: str | None,
+    pack_folder: str | None,
 ) -> None:
     """Assess one answers FILE (YAML or JSON) and print or write the result or a report."""
     with _errors_as_messages():
@@ -164,7 +173,7 @@ def assess(
         from gapcheck.assessment import assess_file
         from gapcheck.formats import format_for_path, render
         from gapcheck.fsutil import atomic_write
-        from gapcheck.pack import Severity
+        from gapcheck.pack import Severity, load_pack
 
         to_stdout = output is None or output == "-"
         if output_format is not None:
@@ -193,6 +202,7 @@ def assess(
                 f"{', '.join(report_flags)}: only for html, md and pdf reports, not {chosen.value}"
             )
 
+        pack = load_pack(Path(pack_folder)) if pack_folder is not None else load_pack()
         options = None
         if chosen.is_report:
             from gapcheck.report import Brand, PageSize, ReportOptions, load_brand
@@ -201,8 +211,9 @@ def assess(
                 templates=Path(templates) if templates is not None else None,
                 brand=load_brand(Path(brand)) if brand is not None else Brand(),
                 page_size=PageSize(page_size or "a4"),
+                pack=pack,
             )
-        result = assess_file(Path(file), with_answers=chosen.is_report)
+        result = assess_file(Path(file), pack, with_answers=chosen.is_report)
         if chosen is OutputFormat.pdf and options is not None:
             from gapcheck.formats.pdf import render_pdf
 
@@ -246,12 +257,21 @@ def rules() -> None:
 
 @rules.command("list")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
-def rules_list(output_format: str) -> None:
+@click.option(
+    "--pack",
+    "pack_folder",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="List the rules of this pack folder instead of gapcheck's own.",
+)
+def rules_list(output_format: str, pack_folder: str | None) -> None:
     """List every rule with its id, title, area and severity."""
     with _errors_as_messages():
+        from pathlib import Path
+
         from gapcheck.pack import load_pack
 
-        pack = load_pack()
+        pack = load_pack(Path(pack_folder)) if pack_folder is not None else load_pack()
         rows = [
             {
                 "id": loaded.rule.id,
