@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gapcheck.fsutil import atomic_write
+from gapcheck.fsutil import atomic_write, sync_written
 
 
 def test_writes_with_the_usual_mode(tmp_path: Path) -> None:
@@ -36,3 +36,20 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(
         atomic_write(path, b"new")
     assert path.read_bytes() == b"old"
     assert [entry.name for entry in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_unsynced_writes_are_still_atomic_and_sync_written_flushes_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", synced.append)
+    atomic_write(tmp_path / "a.json", b"{}", sync=False)
+    assert synced == []
+    assert (tmp_path / "a.json").read_bytes() == b"{}"
+    assert [entry.name for entry in tmp_path.iterdir()] == ["a.json"]
+    atomic_write(tmp_path / "b.json", b"[]")
+    assert len(synced) == 1
+    calls: list[str] = []
+    monkeypatch.setattr(os, "sync", lambda: calls.append("sync"))
+    sync_written()
+    assert calls == ["sync"]

@@ -52,7 +52,7 @@ import orjson
 from gapcheck import __version__
 from gapcheck.errors import GapcheckError, InputError
 from gapcheck.formats import OutputFormat
-from gapcheck.fsutil import atomic_write
+from gapcheck.fsutil import atomic_write, sync_written
 
 if TYPE_CHECKING:
     from gapcheck.loading import Document
@@ -255,7 +255,8 @@ def _assess_and_write(shown: str, key: str) -> Summary:
     summary, outputs = _assess_and_render(read_document(Path(shown)), shown, key)
     outdir = Path(_STATE["setup"].outdir)
     for name, data in outputs.items():
-        atomic_write(outdir / name, data)
+        # Durability comes from one sync before the cache records this project (_save_cache).
+        atomic_write(outdir / name, data, sync=False)
     return summary
 
 
@@ -345,6 +346,9 @@ def _load_cache(path: Path, fingerprint: dict[str, Any]) -> dict[str, Summary]:
 
 def _save_cache(path: Path, fingerprint: dict[str, Any], entries: dict[str, Summary]) -> None:
     payload = {"fingerprint": fingerprint, "entries": entries}
+    # The reports the cache vouches for were written without a sync each: make them durable
+    # first, so after a crash the cache never claims a report that is not on disk.
+    sync_written()
     atomic_write(path, orjson.dumps(payload, option=orjson.OPT_SORT_KEYS))
 
 
@@ -585,9 +589,11 @@ def _dask_task(shown: str, key: str, raw: bytes, setup: _WorkerSetup) -> tuple[s
 def _run_dask(
     work: Sequence[Item], scheduler: str, setup: _WorkerSetup, finished: Finished
 ) -> None:
-    """Assess on a Dask cluster; reports come back and are written here, as they arrive. A
-    worker that dies is replaced by Dask and its task retried; a task that keeps killing
-    workers fails with KilledWorker: that input's failure."""
+    """Assess on a Dask cluster; reports come back and are written here, as they arrive.
+
+    A worker that dies takes every task it held with it (KilledWorker), not only the one that
+    killed it. Those are suspects: once the rest is done, each is run again alone, and only a
+    task that kills its worker again is that input's failure ("worker crashed")."""
     try:
         # Untyped: used through Any.
         distributed: Any = importlib.import_module("distributed")
@@ -605,9 +611,9 @@ def _run_dask(
     with client:
         pending = deque(work)
         items: dict[Any, Item] = {}
+        suspects: list[Item] = []
 
-        def submit() -> Any:
-            item = pending.popleft()
+        def submit(item: Item) -> Any:
             try:
                 raw = Path(item[0]).read_bytes()
             except OSError as error:
@@ -617,33 +623,44 @@ def _run_dask(
             items[future] = item
             return future
 
-        started: list[Any] = []
-        while pending and len(started) < DASK_WINDOW:
-            future = submit()
-            if future is not None:
-                started.append(future)
-        running = distributed.as_completed(started)
-        for future in running:
+        def collect(future: Any, *, suspect_again: bool) -> None:
             item = items.pop(future)
             try:
                 status, value = future.result()
             except Exception as error:  # KilledWorker, or the task could not run
                 crashed = type(error).__name__ == "KilledWorker"
-                reason = WORKER_CRASHED if crashed else f"{type(error).__name__}: {error}"
-                finished(item, "failed", f"{item[0]}: {reason}")
+                if crashed and suspect_again:
+                    suspects.append(item)
+                else:
+                    reason = WORKER_CRASHED if crashed else f"{type(error).__name__}: {error}"
+                    finished(item, "failed", f"{item[0]}: {reason}")
             else:
                 if status == "ok":
                     summary, outputs = value
                     for name, data in outputs.items():
-                        atomic_write(outdir / name, data)
+                        atomic_write(outdir / name, data, sync=False)
                     value = summary
                 finished(item, status, value)
             future.release()
+
+        started: list[Any] = []
+        while pending and len(started) < DASK_WINDOW:
+            future = submit(pending.popleft())
+            if future is not None:
+                started.append(future)
+        running = distributed.as_completed(started)
+        for future in running:
+            collect(future, suspect_again=True)
             while pending:
-                follow = submit()
+                follow = submit(pending.popleft())
                 if follow is not None:
                     running.add(follow)
                     break
+        for item in suspects:  # one at a time: a crash now is this input's own
+            future = submit(item)
+            if future is not None:
+                distributed.wait([future])
+                collect(future, suspect_again=False)
 
 
 def _finalise_slugs(entries: dict[str, Summary], outdir: Path) -> None:
