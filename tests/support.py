@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Dialog, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless Debian Chromium on a machine whose network is closed: without the background-networking
@@ -59,6 +59,30 @@ class PageProbe:
     console_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     external_requests: list[str] = field(default_factory=list)
+
+
+def open_html(probe: PageProbe, html: str, folder: Path, name: str) -> Path:
+    """Write a page to ``folder/name.html`` and open it; no script may pop up a dialog."""
+    path = folder / f"{name}.html"
+    path.write_text(html, encoding="utf-8")
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:  # alert(), confirm(), prompt(): a script ran
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    probe.page.on("dialog", on_dialog)
+    probe.page.goto(path.as_uri())
+    probe.page.wait_for_load_state("load")
+    assert dialogs == [], "a script ran"
+    return path
+
+
+def assert_clean(probe: PageProbe) -> None:
+    """No console error, no failed request, nothing fetched from outside the page."""
+    assert probe.console_errors == []
+    assert probe.failed_requests == []
+    assert probe.external_requests == []
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ from gapcheck.assessment import assess_file
 from gapcheck.cli import main
 from gapcheck.form import questionnaire_data, render_form
 from gapcheck.pack import Pack, load_pack
-from tests.support import PageProbe, screenshot
+from tests.support import PageProbe, assert_clean, open_html, screenshot
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Dialog, Download, Page
+    from playwright.sync_api import Download, Page
 
 ROOT = Path(__file__).parent.parent
 MINI = ROOT / "tests" / "packs" / "mini"
@@ -47,25 +47,7 @@ RESPONDENT = {
 
 
 def open_form(probe: PageProbe, html: str, folder: Path, name: str = "form") -> Path:
-    path = folder / f"{name}.html"
-    path.write_text(html, encoding="utf-8")
-    dialogs: list[str] = []
-
-    def on_dialog(dialog: Dialog) -> None:  # alert(), confirm(), prompt(): a script ran
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    probe.page.on("dialog", on_dialog)
-    probe.page.goto(path.as_uri())
-    probe.page.wait_for_load_state("load")
-    assert dialogs == [], "a script ran"
-    return path
-
-
-def assert_clean(probe: PageProbe) -> None:
-    assert probe.console_errors == []
-    assert probe.failed_requests == []
-    assert probe.external_requests == []
+    return open_html(probe, html, folder, name)
 
 
 def questions_of(pack: Pack) -> list[dict[str, Any]]:

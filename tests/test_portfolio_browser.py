@@ -21,7 +21,7 @@ import yaml
 from gapcheck.assessment import assess_file
 from gapcheck.pack import load_pack
 from gapcheck.portfolio import Failure, Portfolio, build_portfolio, summarize, write_portfolio
-from tests.support import PageProbe, screenshot
+from tests.support import PageProbe, assert_clean, screenshot
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -78,12 +78,6 @@ def project_order(page: Page, table: str) -> list[str]:
         row.get_attribute("data-project") or ""
         for row in page.locator(f"#{table} tbody tr").element_handles()
     ]
-
-
-def assert_clean(probe: PageProbe) -> None:
-    assert probe.console_errors == []
-    assert probe.failed_requests == []
-    assert probe.external_requests == []
 
 
 def test_portfolio_in_chromium(browser_page: PageProbe, tmp_path: Path) -> None:

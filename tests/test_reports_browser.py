@@ -17,11 +17,11 @@ import yaml
 
 from gapcheck.assessment import AssessmentResult, assess_file
 from gapcheck.report import ReportOptions, load_brand, render_html
-from tests.support import PageProbe, screenshot
+from tests.support import PageProbe, assert_clean, open_html, screenshot
 from tests.test_reports import png_bytes
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Dialog
+    pass
 
 ROOT = Path(__file__).parent.parent
 SAMPLE_IDS = [path.stem for path in sorted((ROOT / "samples").glob("*.yaml"))]
@@ -35,32 +35,10 @@ def assessed(name: str) -> AssessmentResult:
     return assess_file(ROOT / "samples" / f"{name}.yaml", with_answers=True)
 
 
-def open_report(probe: PageProbe, html: str, folder: Path, name: str) -> Path:
-    path = folder / f"{name}.html"
-    path.write_text(html, encoding="utf-8")
-    dialogs: list[str] = []
-
-    def on_dialog(dialog: Dialog) -> None:  # alert(), confirm(), prompt(): a script ran
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    probe.page.on("dialog", on_dialog)
-    probe.page.goto(path.as_uri())
-    probe.page.wait_for_load_state("load")
-    assert dialogs == [], "a script ran"
-    return path
-
-
-def assert_clean(probe: PageProbe) -> None:
-    assert probe.console_errors == []
-    assert probe.failed_requests == []
-    assert probe.external_requests == []
-
-
 @pytest.mark.parametrize("sample", SAMPLE_IDS)
 def test_report_in_chromium(sample: str, browser_page: PageProbe, tmp_path: Path) -> None:
     result = assessed(sample)
-    open_report(browser_page, render_html(result, OPTIONS), tmp_path, sample)
+    open_html(browser_page, render_html(result, OPTIONS), tmp_path, sample)
     page = browser_page.page
     for width, height in (PHONE, DESKTOP):
         screenshot(page, tmp_path / f"{sample}-{width}x{height}.png", width, height)
@@ -98,7 +76,7 @@ def test_report_in_chromium(sample: str, browser_page: PageProbe, tmp_path: Path
 
 
 def test_phone_layout_is_one_column(browser_page: PageProbe, tmp_path: Path) -> None:
-    open_report(browser_page, render_html(assessed("marketing-campaign"), OPTIONS), tmp_path, "mc")
+    open_html(browser_page, render_html(assessed("marketing-campaign"), OPTIONS), tmp_path, "mc")
     page = browser_page.page
     page.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
     first = page.locator(".summary-grid > div").nth(0).bounding_box()
@@ -123,7 +101,7 @@ def test_injection_sample_shows_text_and_runs_nothing(
     browser_page: PageProbe, tmp_path: Path
 ) -> None:
     data = yaml.safe_load((ROOT / "samples" / "injection.yaml").read_text(encoding="utf-8"))
-    open_report(browser_page, render_html(assessed("injection"), OPTIONS), tmp_path, "injection")
+    open_html(browser_page, render_html(assessed("injection"), OPTIONS), tmp_path, "injection")
     page = browser_page.page
     for width, height in (PHONE, DESKTOP):
         screenshot(page, tmp_path / f"injection-{width}x{height}.png", width, height)
@@ -158,7 +136,7 @@ def test_branded_report_loads_its_embedded_logo(browser_page: PageProbe, tmp_pat
         "primary_colour: '#7a0019'\naccent_colour: '#0b6e4f'\n"
     )
     options = ReportOptions(brand=load_brand(tmp_path / "brand.yaml"))
-    open_report(browser_page, render_html(assessed("software-launch"), options), tmp_path, "brand")
+    open_html(browser_page, render_html(assessed("software-launch"), options), tmp_path, "brand")
     page = browser_page.page
     logo = page.locator(".cover .firm img")
     assert logo.get_attribute("alt") == "Northgate Delivery Advisory logo"
