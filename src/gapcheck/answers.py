@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from gapcheck.conditions import SPECIAL_ANSWERS, AnswerState, AnswerValue
 from gapcheck.errors import InputError, Problem
 from gapcheck.loading import Document, format_location
-from gapcheck.pack import Pack, QuestionInfo, Scope
+from gapcheck.pack import Pack, QuestionInfo
 
 FORMAT_VERSION = 1
 PROJECT_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -316,7 +316,3 @@ def _validate_set(
 def _shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def scope_of(pack: Pack, question_id: str) -> Scope:
-    return pack.questions[question_id].section.scope

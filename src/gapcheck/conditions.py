@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -260,9 +260,6 @@ def describe(condition: ConditionNode) -> str:
     return f"respondents differ on {condition.differ}" + (
         f" by more than {condition.by:g}" if condition.by else ""
     )
-
-
-Kind = Literal["answer", "finding", "differ"]
 
 
 def evaluate_visibility(

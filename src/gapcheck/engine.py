@@ -52,7 +52,6 @@ from gapcheck.conditions import (
     FindingRef,
     Not,
     StateIs,
-    questions_read,
 )
 from gapcheck.errors import EngineError, PackError
 from gapcheck.pack import LoadedRule, Pack, QuestionType, Scope, check_operand
@@ -114,15 +113,6 @@ def _get_host() -> Any:
 
 
 # --- facts -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _FieldPlan:
-    """Which questions become fact fields, and how each is encoded."""
-
-    questions: tuple[str, ...]
-    project_questions: tuple[str, ...]
-    respondent_questions: tuple[str, ...]
 
 
 def encode_value(kind: QuestionType, value: AnswerValue) -> Any:
@@ -783,7 +773,3 @@ def compiled(pack: Pack) -> CompiledPack:
     if pack.sha256 not in _COMPILED:
         _COMPILED[pack.sha256] = CompiledPack(pack)
     return _COMPILED[pack.sha256]
-
-
-def questions_of(condition: ConditionNode) -> list[str]:
-    return questions_read(condition)

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import math
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
@@ -774,12 +774,6 @@ def _strata(by_id: Mapping[str, tuple[Rule, Path]]) -> dict[str, int]:
     for rule_id in by_id:
         stratum(rule_id)
     return strata
-
-
-def iter_conditions(pack: Pack) -> Iterable[tuple[str, ConditionNode]]:
-    """Every rule condition of a pack, with its rule id."""
-    for loaded in pack.rules:
-        yield loaded.rule.id, loaded.rule.when
 
 
 __all__ = [
