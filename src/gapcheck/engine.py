@@ -32,7 +32,6 @@ reproduces each trap against this module:
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +57,8 @@ from gapcheck.pack import LoadedRule, Pack, QuestionType, Scope, check_operand
 
 #: TRAP 8: durable-rules segfaults past 252 fields in a fact; stay well below.
 MAX_FACT_FIELDS = 240
+#: At most this many matches of one rule reach the driver in one action (durable's `cap`).
+FRAMES_PER_ACTION = 256
 #: A rule whose condition expands to more alternatives than this is refused at load time.
 MAX_ALTERNATIVES = 32
 _SESSION_ID = "gapcheck"
@@ -141,38 +142,45 @@ _ENCODINGS = {
 class _Encoding:
     """The fields a fact takes from one set of answers: which questions, and how each."""
 
-    kinds: Mapping[str, int]
+    #: Questions whose answer goes into the fact as it is (most of them).
+    plain: frozenset[str]
+    #: Questions whose answer is converted first (dates, free text, multiple choice).
+    converted: Mapping[str, int]
     #: The field holding a special answer ("don't know", "not applicable"), per question.
     special_fields: Mapping[str, str]
 
 
 def _encoding(pack: Pack, question_ids: Iterable[str]) -> _Encoding:
     ids = list(question_ids)
+    kinds = {q: _ENCODINGS.get(pack.questions[q].question.type, _PLAIN) for q in ids}
     return _Encoding(
-        kinds={q: _ENCODINGS.get(pack.questions[q].question.type, _PLAIN) for q in ids},
+        plain=frozenset(q for q, kind in kinds.items() if kind == _PLAIN),
+        converted={q: kind for q, kind in kinds.items() if kind != _PLAIN},
         special_fields={q: q + _STATE_SUFFIX for q in ids},
     )
 
 
 def _encode_set(encoding: _Encoding, answers: AnswerSet, fact: Json) -> None:
     """Add the answers the rules read to a fact; special answers go to a field of their own."""
-    kinds = encoding.kinds
-    for question_id, value in answers.values.items():
-        kind = kinds.get(question_id)
-        if kind is None:
-            continue
-        if kind == _PLAIN:
-            fact[question_id] = value
-        elif kind == _DATE:
-            fact[question_id] = value.toordinal()  # type: ignore[union-attr]
-        elif kind == _TEXT:
-            fact[question_id] = 1
-        else:
-            assert isinstance(value, tuple)
-            fact[question_id] = len(value)
-            for choice in value:
-                fact[question_id + _CHOICE_SEPARATOR + choice] = 1
-    if len(answers.states) != len(answers.values):
+    values = answers.values
+    plain = encoding.plain
+    fact.update({q: value for q, value in values.items() if q in plain})
+    converted = encoding.converted
+    if converted:
+        for question_id, kind in converted.items():
+            if question_id not in values:
+                continue
+            value = values[question_id]
+            if kind == _DATE:
+                fact[question_id] = value.toordinal()  # type: ignore[union-attr]
+            elif kind == _TEXT:
+                fact[question_id] = 1
+            else:
+                assert isinstance(value, tuple)
+                fact[question_id] = len(value)
+                for choice in value:
+                    fact[question_id + _CHOICE_SEPARATOR + choice] = 1
+    if len(answers.states) != len(values):
         special_fields = encoding.special_fields
         for question_id, state in answers.states.items():
             if state is not AnswerState.answered and question_id in special_fields:
@@ -403,11 +411,12 @@ def _is_pure_answer(alternatives: list[_Alternative]) -> bool:
 
 
 class Firing(NamedTuple):
-    """One match of one alternative of a rule: which facts made it fire."""
+    """Matches of one alternative of a rule: which facts made it fire. One Firing may name
+    several respondents (each matched on their own); one alternative may fire several times."""
 
     rule_id: str
     alternative: int
-    #: Respondent indexes whose answers matched; empty when the project context matched.
+    #: Respondent indexes whose answers matched, ascending; empty when the context matched.
     respondents: tuple[int, ...]
     context_matched: bool
     findings: tuple[str, ...]
@@ -599,7 +608,10 @@ class CompiledPack:
                 else "resp"
             ),
         )
-        rule_json: Json = {"all": patterns, "pri": 2 * loaded.stratum}
+        # `cap`: durable hands over every queued match of this rule in one action (a list of
+        # frames) instead of one action each: a rule matched by two respondents, or by two
+        # branches of an `$or`, costs one trip through the driver, not two.
+        rule_json: Json = {"all": patterns, "pri": 2 * loaded.stratum, "cap": FRAMES_PER_ACTION}
         return rule_json, plan
 
     # -- running one assessment --
@@ -638,6 +650,11 @@ class CompiledPack:
         of the session state (about 20 us a firing, most of the engine's time). This loop asks
         the same C engine for the next action, records it and completes it: the matching, the
         agenda and its priorities stay durable-rules'. Exceptions are never swallowed (TRAP 9).
+
+        Findings other rules read are asserted together once the agenda runs dry, or before a
+        stage marker is asserted: one call into durable instead of one per finding. Rules that
+        read findings only run after those findings' rules (priorities), and absence rules only
+        after their stage marker, so the result is the same as asserting each at once.
         """
         _get_host()
         native = _native
@@ -650,19 +667,27 @@ class CompiledPack:
                 started = native.start_action_for_state(handle, state_handle)
                 message = started[1] if started else None
                 announced: set[str] = set()
-                while message:
-                    # A message is {"<rule name>": {alias: fact, ...}}: the name comes first.
-                    handler = handlers[message[2 : message.index('"', 2)]]
-                    try:
-                        if isinstance(handler, int):
-                            if handler:
-                                self._assert_text(self._stage_texts[handler])
-                        else:
-                            self._record(handler, message, fired, announced)
-                    except BaseException:
-                        native.abandon_action(handle, state_handle)
-                        raise
-                    message = native.complete_and_start_action(handle, state_handle)
+                pending: list[str] = []
+                while True:
+                    while message:
+                        # A message is {"<rule name>": frames}: the name comes first.
+                        handler = handlers[message[2 : message.index('"', 2)]]
+                        try:
+                            if isinstance(handler, int):
+                                if handler:
+                                    self._assert_all(pending)
+                                    self._assert_all([self._stage_texts[handler]])
+                            else:
+                                self._record(handler, message, fired, announced, pending)
+                        except BaseException:
+                            native.abandon_action(handle, state_handle)
+                            raise
+                        message = native.complete_and_start_action(handle, state_handle)
+                    if not pending:
+                        break
+                    self._assert_all(pending)
+                    started = native.start_action_for_state(handle, state_handle)
+                    message = started[1] if started else None
             except EngineError:
                 raise
             except Exception as error:
@@ -670,7 +695,10 @@ class CompiledPack:
             finally:
                 # TRAP 5 / 6: always delete the session; the end rule made it safe to.
                 native.delete_state(handle, _SESSION_ID)
-        return [_firing(plan, message) for plan, message in fired]
+        firings: list[Firing] = []
+        for plan, message in fired:
+            firings.extend(_firings(plan, message))
+        return firings
 
     def _record(
         self,
@@ -678,17 +706,26 @@ class CompiledPack:
         message: str,
         fired: list[tuple[_AlternativePlan, str]],
         announced: set[str],
+        pending: list[str],
     ) -> None:
-        """What a rule's action does: record the firing; assert the facts other rules read."""
+        """What a rule's action does: record the matches; queue the finding if a rule reads it."""
         fired.append((plan, message))
         if plan.announce and plan.rule_id not in announced:
             # TRAP 12: only findings some rule reads become facts, and each only once
             # (TRAP 7: re-asserting an identical fact is an error).
             announced.add(plan.rule_id)
-            self._assert_text(self._finding_texts[plan.rule_id])
+            pending.append(self._finding_texts[plan.rule_id])
 
-    def _assert_text(self, fact_json: str) -> None:
-        self._checked(_native.assert_fact(self._ruleset_handle, fact_json))
+    def _assert_all(self, fact_texts: list[str]) -> None:
+        """Assert facts already serialised, in one call; empties the list."""
+        if not fact_texts:
+            return
+        text = fact_texts[0] if len(fact_texts) == 1 else "[" + ",".join(fact_texts) + "]"
+        fact_texts.clear()
+        if text[0] == "[":
+            self._checked(_native.assert_facts(self._ruleset_handle, text))
+        else:
+            self._checked(_native.assert_fact(self._ruleset_handle, text))
 
     @staticmethod
     def _checked(result: Any) -> Any:
@@ -715,20 +752,20 @@ def _peer_groups(alternatives: Sequence[_Alternative]) -> dict[str, str]:
     return {question: "all" if shared else question for question in questions}
 
 
-def _firing(plan: _AlternativePlan, message: str) -> Firing:
-    """Read what a firing's message says about the facts that matched."""
-    respondents: tuple[int, ...] = ()
-    findings: tuple[str, ...] = ()
-    pairs: tuple[tuple[str, int, int], ...] = ()
+def _firings(plan: _AlternativePlan, message: str) -> list[Firing]:
+    """Read what one action's message says about the facts that matched: one Firing for the
+    respondents (or the context) an answer-only rule matched, one per match otherwise."""
     if plan.shape == "resp":
         # Only the respondent fact carries "ri", and no value can contain it: read it directly
-        # instead of parsing the whole message (most firings are of this shape).
-        found = _RI_FIELD.search(message)
-        assert found is not None
-        respondents = (int(found.group(1)),)
-    elif plan.shape == "full":
-        ((_, matched),) = orjson.loads(message).items()
+        # instead of parsing the whole message (most actions are of this shape).
+        return [_firing(plan, _respondent_indexes(message), (), ())]
+    if plan.shape == "ctx":
+        return [_firing(plan, (), (), ())]
+    ((_, frames),) = orjson.loads(message).items()
+    firings = []
+    for matched in frames if isinstance(frames, list) else [frames]:
         answer = matched.get("r")
+        respondents: tuple[int, ...] = ()
         if answer is not None and answer["kind"] == "resp":
             respondents = (int(answer["ri"]),)
         findings = tuple(str(matched[f"f{n}"]["fid"]) for n in range(plan.finding_slots))
@@ -736,6 +773,16 @@ def _firing(plan: _AlternativePlan, message: str) -> Firing:
             (question, int(matched[x]["ri"]), int(matched[y]["ri"]))
             for question, x, y in plan.differs
         )
+        firings.append(_firing(plan, respondents, findings, pairs))
+    return firings
+
+
+def _firing(
+    plan: _AlternativePlan,
+    respondents: tuple[int, ...],
+    findings: tuple[str, ...],
+    pairs: tuple[tuple[str, int, int], ...],
+) -> Firing:
     return Firing(
         plan.rule_id,
         plan.index,
@@ -748,7 +795,26 @@ def _firing(plan: _AlternativePlan, message: str) -> Firing:
     )
 
 
-_RI_FIELD = re.compile(r'"ri":(\d+)')
+def _respondent_indexes(message: str) -> tuple[int, ...]:
+    """The "ri" values in a message of respondent facts, ascending, each once.
+
+    ``str.find`` and a digit scan cost a fraction of a regular expression over these messages
+    (each frame carries a whole respondent fact, about 1.5 KB).
+    """
+    found: set[int] = set()
+    position = message.find(_RI_KEY)
+    while position != -1:
+        start = end = position + len(_RI_KEY)
+        while message[end] in _DIGITS:
+            end += 1
+        found.add(int(message[start:end]))
+        position = message.find(_RI_KEY, end)
+    assert found, "a respondent rule's message without a respondent fact"
+    return tuple(sorted(found))
+
+
+_RI_KEY = '"ri":'
+_DIGITS = frozenset("0123456789")
 
 
 def _has_absence(loaded: LoadedRule) -> bool:
