@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+from pathlib import Path
+
 import pytest
 
-from gapcheck.pack import Severity
-from gapcheck.scoring import area_scores, confidence, overall_score
+from gapcheck.answers import Answers, validate_answers
+from gapcheck.loading import parse_document
+from gapcheck.pack import Pack, Severity, load_pack
+from gapcheck.scoring import answer_health, area_scores, confidence, overall_score, rate
+from gapcheck.synthetic import generate_portfolio
 from tests.helpers import make_answers, mini_pack
 
 CONTEXT = {"ptype": "alpha", "phase": "planning"}
@@ -80,3 +87,54 @@ def test_justification_names_what_decided_it() -> None:
     assert green.justification == (
         "Delivery appears highly likely: no critical, high or medium finding; overall score 88/100."
     )
+
+
+def _reference_area_scores(pack: Pack, answers: Answers) -> dict[str, int | None]:
+    """docs/scoring.md, answer by answer: what area_scores' per-pack tables must agree with."""
+    dont_know = pack.meta.scoring.dont_know_credit
+    per_area: dict[str, list[float]] = {area.id: [] for area in pack.meta.areas}
+    for respondent in answers.respondents:
+        earned: dict[str, float] = {}
+        possible: dict[str, float] = {}
+        for answer_set in (answers.context, respondent.answers):
+            for question_id, state in answer_set.states.items():
+                info = pack.questions[question_id]
+                value = answer_set.values.get(question_id)
+                health = answer_health(info.question, state, value, dont_know)
+                if info.area is None or info.question.weight == 0 or health is None:
+                    continue
+                weight = info.question.weight
+                earned[info.area] = earned.get(info.area, 0.0) + weight * health
+                possible[info.area] = possible.get(info.area, 0.0) + weight
+        for area, total in possible.items():
+            if total > 0:
+                per_area[area].append(earned[area] / total)
+    return {
+        area: round(100 * sum(shares) / len(shares)) if shares else None
+        for area, shares in per_area.items()
+    }
+
+
+@pytest.mark.parametrize("pack", [load_pack(), mini_pack()], ids=["default", "mini"])
+def test_area_scores_agree_with_the_formula_answer_by_answer(pack: Pack) -> None:
+    scored = 0
+    for document in generate_portfolio(pack, 150, 31):
+        raw = json.dumps(document).encode()
+        answers = validate_answers(parse_document(raw, Path("p.json")), pack)
+        scores = area_scores(pack, answers)
+        assert scores == _reference_area_scores(pack, answers)
+        scored += sum(score is not None for score in scores.values())
+    assert scored > 0
+
+
+@pytest.mark.parametrize("overall", [None, 0, 29, 30, 44, 45, 59, 60, 74, 75, 100])
+def test_rate_from_counts_is_confidence(overall: int | None) -> None:
+    pack = mini_pack()
+    for critical, high, medium in itertools.product(range(3), range(5), range(7)):
+        severities = (
+            [Severity.critical] * critical + [Severity.high] * high + [Severity.medium] * medium
+        )
+        for weakest in ([], ["Leadership"]):
+            expected = confidence(pack, overall, [*severities, Severity.low], weakest)
+            title = weakest[0] if weakest else None
+            assert rate(pack, overall, critical, high, medium, title) == expected

@@ -62,14 +62,80 @@ def _is_scored(question: Question) -> bool:
     )
 
 
+#: A scored question: its area, and per answer (a value, or AnswerState.dont_know) what it
+#: adds to the area's (earned, possible) sums: (weight * health, weight).
+_Scored = tuple[str, Mapping[object, tuple[float, float]]]
+#: A confidence band as plain numbers: rating, min overall, max critical, high, medium.
+_Band = tuple[str, float, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _ScoringPlan:
+    """What scoring reads of a pack, worked out once per pack instead of once per answer."""
+
+    pack: Pack
+    area_ids: tuple[str, ...]
+    scored: Mapping[str, _Scored]
+    bands: tuple[_Band, ...]
+
+
+#: Plans by id(pack); each keeps its pack alive, so an id is never reused for another pack.
+_PLANS: dict[int, _ScoringPlan] = {}
+
+
+def _plan(pack: Pack) -> _ScoringPlan:
+    plan = _PLANS.get(id(pack))
+    if plan is None or plan.pack is not pack:
+        plan = _ScoringPlan(
+            pack=pack,
+            area_ids=tuple(area.id for area in pack.meta.areas),
+            scored=_scoring_table(pack),
+            bands=tuple(
+                (band.rating, band.min_overall, band.max_critical, band.max_high, band.max_medium)
+                for band in pack.meta.scoring.confidence
+            ),
+        )
+        _PLANS[id(pack)] = plan
+    return plan
+
+
+def _scoring_table(pack: Pack) -> dict[str, _Scored]:
+    """Every scored question with what each answer it can take adds to its area's sums."""
+    table: dict[str, _Scored] = {}
+    dont_know = pack.meta.scoring.dont_know_credit
+    for question_id, info in pack.questions.items():
+        question = info.question
+        if info.area is None or not _is_scored(question):
+            continue
+        if question.type is QuestionType.yes_no:
+            values: list[object] = ["yes", "no"]
+        elif question.type is QuestionType.scale:
+            values = [1, 2, 3, 4, 5]
+        else:
+            values = list(question.choice_ids)
+        weight = question.weight
+        adds: dict[object, tuple[float, float]] = {}
+        for value in values:
+            level = answer_health(question, AnswerState.answered, value, dont_know)
+            if level is not None:
+                adds[value] = (weight * level, weight)
+        adds[AnswerState.dont_know] = (weight * dont_know, weight)
+        table[question_id] = (info.area, adds)
+    return table
+
+
 def area_scores(pack: Pack, answers: Answers) -> dict[str, int | None]:
     """Each area of the pack, in the pack's order, with its 0-100 score or None."""
-    dont_know = pack.meta.scoring.dont_know_credit
-    per_area: dict[str, list[float]] = {area.id: [] for area in pack.meta.areas}
+    plan = _plan(pack)
+    scored = plan.scored
+    # The context's answers count for every respondent, first: sum them once, start each
+    # respondent from a copy (the same additions in the same order, so the same floats).
+    context_sums: dict[str, list[float]] = {}
+    _accumulate(scored, answers.context, context_sums)
+    per_area: dict[str, list[float]] = {area: [] for area in plan.area_ids}
     for respondent in answers.respondents:
-        sums: dict[str, list[float]] = {}
-        for answer_set in (answers.context, respondent.answers):
-            _accumulate(pack, answer_set, dont_know, sums)
+        sums = {area: totals.copy() for area, totals in context_sums.items()}
+        _accumulate(scored, respondent.answers, sums)
         for area, (earned, possible) in sums.items():
             if possible > 0:
                 per_area[area].append(earned / possible)
@@ -79,60 +145,27 @@ def area_scores(pack: Pack, answers: Answers) -> dict[str, int | None]:
     }
 
 
-@dataclass(frozen=True)
-class _Scored:
-    area: str
-    weight: float
-    #: Health of each possible answer value; "don't know" is looked up as AnswerState.dont_know.
-    health: Mapping[object, float]
-
-
-_TABLES: dict[str, dict[str, _Scored]] = {}
-
-
-def _scoring_table(pack: Pack) -> dict[str, _Scored]:
-    """Every scored question with the health of each answer it can take, once per pack."""
-    table = _TABLES.get(pack.sha256)
-    if table is None:
-        table = {}
-        dont_know = pack.meta.scoring.dont_know_credit
-        for question_id, info in pack.questions.items():
-            question = info.question
-            if info.area is None or not _is_scored(question):
-                continue
-            if question.type is QuestionType.yes_no:
-                values: list[object] = ["yes", "no"]
-            elif question.type is QuestionType.scale:
-                values = [1, 2, 3, 4, 5]
-            else:
-                values = list(question.choice_ids)
-            health: dict[object, float] = {}
-            for value in values:
-                level = answer_health(question, AnswerState.answered, value, dont_know)
-                if level is not None:
-                    health[value] = level
-            health[AnswerState.dont_know] = dont_know
-            table[question_id] = _Scored(info.area, question.weight, health)
-        _TABLES[pack.sha256] = table
-    return table
-
-
 def _accumulate(
-    pack: Pack, answer_set: AnswerSet, dont_know: float, sums: dict[str, list[float]]
+    scored: Mapping[str, _Scored], answer_set: AnswerSet, sums: dict[str, list[float]]
 ) -> None:
-    table = _scoring_table(pack)
+    """Add an answer set's scored answers to per-area [earned, possible] sums."""
+    answered = AnswerState.answered
     values = answer_set.values
     for question_id, state in answer_set.states.items():
-        scored = table.get(question_id)
-        if scored is None:
+        entry = scored.get(question_id)
+        if entry is None:
             continue
-        key = values[question_id] if state is AnswerState.answered else state
-        health = scored.health.get(key)
-        if health is None:
+        area, adds = entry
+        add = adds.get(values[question_id] if state is answered else state)
+        if add is None:
             continue
-        totals = sums.setdefault(scored.area, [0.0, 0.0])
-        totals[0] += scored.weight * health
-        totals[1] += scored.weight
+        totals = sums.get(area)
+        if totals is None:
+            # Sums start at 0.0: 0.0 + x is x, so this is the first addition.
+            sums[area] = [add[0], add[1]]
+        else:
+            totals[0] += add[0]
+            totals[1] += add[1]
 
 
 def overall_score(scores: Mapping[str, int | None]) -> int | None:
@@ -144,42 +177,59 @@ def confidence(
     pack: Pack, overall: int | None, severities: Iterable[Severity], weakest: Sequence[str]
 ) -> Confidence:
     counts = Counter(severities)
-    critical, high, medium = (
+    return rate(
+        pack,
+        overall,
         counts[Severity.critical],
         counts[Severity.high],
         counts[Severity.medium],
+        weakest[0] if weakest else None,
     )
+
+
+def rate(
+    pack: Pack, overall: int | None, critical: int, high: int, medium: int, weakest: str | None
+) -> Confidence:
+    """``confidence`` from the counts it reads: the findings per severity and the title of the
+    weakest area (None: no area has a score)."""
     score = overall if overall is not None else 0
-    bands = pack.meta.scoring.confidence
-    chosen = bands[-1]
-    for band in bands:
+    bands = _plan(pack).bands
+    chosen = bands[-1][0]
+    for rating, min_overall, max_critical, max_high, max_medium in bands:
         if (
-            score >= band.min_overall
-            and critical <= band.max_critical
-            and high <= band.max_high
-            and medium <= band.max_medium
+            score >= min_overall
+            and critical <= max_critical
+            and high <= max_high
+            and medium <= max_medium
         ):
-            chosen = band
+            chosen = rating
             break
-    return Confidence(chosen.rating, _justify(chosen.rating, score, overall, counts, weakest))
+    return Confidence(chosen, _justify(chosen, score, overall, critical, high, medium, weakest))
+
+
+_LEADS = {
+    "green": "Delivery appears highly likely",
+    "amber-green": "Delivery appears probable",
+    "amber": "Delivery appears feasible but significant issues need attention",
+    "amber-red": "Delivery is in doubt",
+    "red": "Delivery appears unachievable without urgent action",
+}
 
 
 def _justify(
-    rating: str, score: int, overall: int | None, counts: Counter[Severity], weakest: Sequence[str]
+    rating: str,
+    score: int,
+    overall: int | None,
+    critical: int,
+    high: int,
+    medium: int,
+    weakest: str | None,
 ) -> str:
     parts = []
-    for severity in (Severity.critical, Severity.high, Severity.medium):
-        if counts[severity]:
-            plural = "s" if counts[severity] > 1 else ""
-            parts.append(f"{counts[severity]} {severity.value} finding{plural}")
+    for count, severity in ((critical, "critical"), (high, "high"), (medium, "medium")):
+        if count:
+            parts.append(f"{count} {severity} finding{'s' if count > 1 else ''}")
     findings = ", ".join(parts) if parts else "no critical, high or medium finding"
     readiness = f"overall score {score}/100" if overall is not None else "no scored answers"
-    weak = f"; weakest area: {weakest[0]}" if weakest and rating != "green" else ""
-    lead = {
-        "green": "Delivery appears highly likely",
-        "amber-green": "Delivery appears probable",
-        "amber": "Delivery appears feasible but significant issues need attention",
-        "amber-red": "Delivery is in doubt",
-        "red": "Delivery appears unachievable without urgent action",
-    }[rating]
-    return f"{lead}: {findings}; {readiness}{weak}."
+    weak = f"; weakest area: {weakest}" if weakest is not None and rating != "green" else ""
+    return f"{_LEADS[rating]}: {findings}; {readiness}{weak}."
