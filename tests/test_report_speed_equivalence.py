@@ -264,3 +264,33 @@ def test_the_stylesheets_are_rendered_once_per_brand_and_page_size() -> None:
         assert_same_as_jinja(build_view(result, options))
     keys = {(options.brand, options.page_size.css) for options in OPTIONS.values()}
     assert keys <= html_format._STYLE_CACHE.keys()
+
+
+def test_views_are_the_same_with_and_without_their_caches() -> None:
+    """The view model shares what repeats (each recommendation's view, the rating scale)."""
+    from gapcheck import report
+
+    options = ReportOptions(pack=load_pack(), generated_at=FIXED_TIME)
+    results = [*generated()[:10], assessed("two-respondents-disagree"), assessed("deep-trouble")]
+    report._RECOMMENDATION_VIEWS.clear()
+    report._rating_scale.cache_clear()
+    cold = [build_view(result, options) for result in results]
+    warm = [build_view(result, options) for result in results]
+    assert cold == warm
+    assert report._RECOMMENDATION_VIEWS
+    recommendations = [
+        rec
+        for view in warm
+        for group in view.groups
+        for finding in group.findings
+        for rec in finding.recommendations
+    ]
+    assert recommendations
+    assert all(rec.action and rec.timeframe and rec.effort for rec in recommendations)
+    # Every recommendation of every finding, most severe first, then soonest, then as found.
+    for view, result in zip(warm, results, strict=True):
+        assert [row.priority for row in view.actions] == list(range(1, len(view.actions) + 1))
+        assert len(view.actions) == sum(len(finding.recommendations) for finding in result.findings)
+        severities = [row.severity for row in view.actions]
+        order = ["critical", "high", "medium", "low"]
+        assert severities == sorted(severities, key=order.index)

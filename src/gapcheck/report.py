@@ -19,6 +19,7 @@ import base64
 import datetime as dt
 import functools
 import math
+import operator
 import os
 import re
 import traceback
@@ -37,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from gapcheck.assessment import AnswerRow, AssessmentResult, Finding
 from gapcheck.errors import InputError, Problem, RenderError
 from gapcheck.loading import read_document
-from gapcheck.pack import Pack, Scope, Severity, Timeframe, load_pack
+from gapcheck.pack import Pack, Recommendation, Scope, Severity, Timeframe, load_pack
 
 # --- Options and brand --------------------------------------------------------------------
 
@@ -452,9 +453,9 @@ def build_view(result: AssessmentResult, options: ReportOptions | None = None) -
         for number, finding in enumerate(result.findings, start=1)
     )
     groups = tuple(
-        SeverityGroup(severity.value, SEVERITY_LABELS[severity], group)
-        for severity in Severity
-        if (group := tuple(f for f in findings if f.severity == severity.value))
+        SeverityGroup(value, SEVERITY_LABELS[severity], group)
+        for severity, value in _SEVERITY_VALUES.items()
+        if (group := tuple(f for f in findings if f.severity == value))
     )
     actions = _action_plan(result.findings, findings)
     scores = tuple(
@@ -496,10 +497,7 @@ def build_view(result: AssessmentResult, options: ReportOptions | None = None) -
             CONFIDENCE_LABELS.get(rating, rating),
             CONFIDENCE_MEANINGS.get(rating, ""),
             result.justification,
-            tuple(
-                RatingStep(step, label, CONFIDENCE_MEANINGS[step], step == rating)
-                for step, label in CONFIDENCE_LABELS.items()
-            ),
+            _rating_scale(rating),
         ),
         overall=result.overall,
         counts=tuple(
@@ -527,6 +525,11 @@ def build_view(result: AssessmentResult, options: ReportOptions | None = None) -
     )
 
 
+#: By enum member: quicker than the members' ``value`` and ``rank`` properties, per finding.
+_SEVERITY_VALUES = {severity: severity.value for severity in Severity}
+_SEVERITY_RANKS = {severity: severity.rank for severity in Severity}
+
+
 def _finding_view(
     finding: Finding, number: int, area_title: str, titles: Mapping[str, str]
 ) -> FindingView:
@@ -535,7 +538,7 @@ def _finding_view(
         anchor=f"finding-{finding.id}",
         number=number,
         title=finding.title,
-        severity=finding.severity.value,
+        severity=_SEVERITY_VALUES[finding.severity],
         severity_label=SEVERITY_LABELS[finding.severity],
         area=finding.area,
         area_title=area_title,
@@ -546,31 +549,48 @@ def _finding_view(
         derived_from=tuple(
             FindingRef(f"finding-{fid}", titles.get(fid, fid)) for fid in finding.derived_from
         ),
-        recommendations=tuple(
-            RecommendationView(
-                rec.action,
-                rec.owner,
-                TIMEFRAME_BUCKETS[rec.timeframe],
-                _TIMEFRAME_DETAIL.get(rec.timeframe, ""),
-                rec.effort.value,
-            )
-            for rec in finding.recommendations
-        ),
+        recommendations=tuple(map(_recommendation_view, finding.recommendations)),
     )
+
+
+#: Each recommendation of the pack as shown, by the identity of the (frozen) recommendation:
+#: the same few hundred come back in every report.
+_RECOMMENDATION_VIEWS: dict[int, tuple[Recommendation, RecommendationView]] = {}
+_RECOMMENDATION_VIEWS_SIZE = 4096
+
+
+def _recommendation_view(rec: Recommendation) -> RecommendationView:
+    cached = _RECOMMENDATION_VIEWS.get(id(rec))
+    if cached is not None and cached[0] is rec:
+        return cached[1]
+    view = RecommendationView(
+        rec.action,
+        rec.owner,
+        TIMEFRAME_BUCKETS[rec.timeframe],
+        _TIMEFRAME_DETAIL.get(rec.timeframe, ""),
+        rec.effort.value,
+    )
+    if len(_RECOMMENDATION_VIEWS) >= _RECOMMENDATION_VIEWS_SIZE:
+        _RECOMMENDATION_VIEWS.clear()
+    # The recommendation is kept with its view, so its id is not reused while cached.
+    _RECOMMENDATION_VIEWS[id(rec)] = (rec, view)
+    return view
 
 
 def _action_plan(
     findings: Sequence[Finding], views: Sequence[FindingView]
 ) -> tuple[ActionRow, ...]:
     """Every recommendation, most severe finding first, then soonest timeframe, then as found."""
-    keyed = []
-    for position, (finding, view) in enumerate(zip(findings, views, strict=True)):
-        for index, (rec, rec_view) in enumerate(
-            zip(finding.recommendations, view.recommendations, strict=True)
-        ):
-            key = (finding.severity.rank, _TIMEFRAME_ORDER[rec.timeframe], position, index)
-            keyed.append((key, view, rec_view))
-    keyed.sort(key=lambda item: item[0])
+    keyed: list[tuple[int, int, FindingRef, FindingView, RecommendationView]] = []
+    for finding, view in zip(findings, views, strict=True):
+        rank = _SEVERITY_RANKS[finding.severity]
+        ref = FindingRef(view.anchor, view.title)
+        keyed.extend(
+            (rank, _TIMEFRAME_ORDER[rec.timeframe], ref, view, rec_view)
+            for rec, rec_view in zip(finding.recommendations, view.recommendations, strict=True)
+        )
+    # A stable sort: equal severity and timeframe stay as found.
+    keyed.sort(key=operator.itemgetter(0, 1))
     return tuple(
         ActionRow(
             priority=priority,
@@ -579,11 +599,19 @@ def _action_plan(
             timeframe=rec.timeframe,
             timeframe_detail=rec.timeframe_detail,
             effort=rec.effort,
-            finding=FindingRef(view.anchor, view.title),
+            finding=ref,
             severity=view.severity,
             severity_label=view.severity_label,
         )
-        for priority, (_, view, rec) in enumerate(keyed, start=1)
+        for priority, (_, _, ref, view, rec) in enumerate(keyed, start=1)
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _rating_scale(rating: str) -> tuple[RatingStep, ...]:
+    return tuple(
+        RatingStep(step, label, CONFIDENCE_MEANINGS[step], step == rating)
+        for step, label in CONFIDENCE_LABELS.items()
     )
 
 

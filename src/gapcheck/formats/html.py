@@ -394,11 +394,18 @@ def _findings(view: ReportView, add: Callable[[str], None]) -> None:
     add("</section>\n")
 
 
+_BECAUSE_ITEMS = "</li>\n      <li>"
+
+
 def _finding(finding: FindingView, add: Callable[[str], None]) -> None:
     t = _text
     anchor = t(finding.anchor)
     severity = t(finding.severity)
-    because = "".join([f"      <li>{t(line)}</li>\n" for line in finding.because])
+    because = (
+        f"      <li>{_BECAUSE_ITEMS.join(map(t, finding.because))}</li>\n"
+        if finding.because
+        else ""
+    )
     add(
         f'  <article class="finding sev-{severity}" id="{anchor}"'
         f' aria-labelledby="{anchor}-title">\n'
@@ -526,6 +533,9 @@ def _respondents(view: ReportView, add: Callable[[str], None]) -> None:
     add("</section>\n")
 
 
+_ANSWER_CELLS = "</td>\n          <td>"
+
+
 def _appendix(view: ReportView, add: Callable[[str], None]) -> None:
     t = _text
     add(
@@ -558,11 +568,16 @@ def _appendix(view: ReportView, add: Callable[[str], None]) -> None:
             "      </thead>\n      <tbody>\n"
         )
         for row in section.rows:
-            cells = "".join([f"          <td>{t(answer)}</td>\n" for answer in row.answers])
             differ = "" if row.agree else ' class="differ"'
-            add(
-                f'        <tr{differ}>\n          <th scope="row">{t(row.text)}</th>\n'
-                f"{cells}        </tr>\n"
-            )
+            if row.answers:
+                cells = _ANSWER_CELLS.join(map(t, row.answers))
+                add(
+                    f'        <tr{differ}>\n          <th scope="row">{t(row.text)}</th>\n'
+                    f"          <td>{cells}</td>\n        </tr>\n"
+                )
+            else:
+                add(
+                    f'        <tr{differ}>\n          <th scope="row">{t(row.text)}</th>\n        </tr>\n'
+                )
         add("      </tbody>\n    </table>\n  </div>\n")
     add("</section>\n")
