@@ -128,6 +128,30 @@ def test_every_optional_part_left_out_renders_as_with_jinja() -> None:
         scores=tuple(dataclasses.replace(row, score=None, band="none") for row in view.scores),
     )
     assert_same_as_jinja(empty)
+    hollow = dataclasses.replace(
+        view,
+        groups=tuple(
+            dataclasses.replace(
+                group,
+                findings=tuple(
+                    dataclasses.replace(finding, because=(), derived_from=(), recommendations=())
+                    for finding in group.findings
+                ),
+            )
+            for group in view.groups
+        ),
+        appendix=tuple(
+            dataclasses.replace(
+                section,
+                columns=(),
+                rows=tuple(dataclasses.replace(row, answers=()) for row in section.rows),
+            )
+            for section in view.appendix
+        ),
+    )
+    assert hollow.groups
+    assert hollow.appendix
+    assert_same_as_jinja(hollow)
     no_disagreement = dataclasses.replace(view.agreement, agreed=view.agreement.total, sections=())
     assert_same_as_jinja(dataclasses.replace(view, agreement=no_disagreement))
 

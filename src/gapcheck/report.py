@@ -7,10 +7,12 @@ action plan sorted by priority, the radar chart's geometry, the respondents' agr
 Templates only lay it out; escaping stays in Jinja.
 
 ``render_html`` and ``render_markdown`` render the bundled templates (``templates/``, found
-through ``jinja2.PackageLoader`` only). With ``--templates DIR`` a consultant's folder comes
-first and everything runs in Jinja's immutable sandbox. Environments and compiled templates
-are cached per templates folder. Every template problem becomes a :class:`RenderError`
-naming the template file and line.
+through ``jinja2.PackageLoader`` only). gapcheck's own HTML report is written without Jinja's
+per-value overhead by ``gapcheck.formats.html.render_bundled``, byte for byte what Jinja
+renders from those templates (``render_with_jinja``). With ``--templates DIR`` a consultant's
+folder comes first and everything runs in Jinja's immutable sandbox. Environments and compiled
+templates are cached per templates folder. Every template problem becomes a
+:class:`RenderError` naming the template file and line.
 """
 
 from __future__ import annotations

@@ -577,7 +577,8 @@ def _appendix(view: ReportView, add: Callable[[str], None]) -> None:
                 )
             else:
                 add(
-                    f'        <tr{differ}>\n          <th scope="row">{t(row.text)}</th>\n        </tr>\n'
+                    f'        <tr{differ}>\n          <th scope="row">{t(row.text)}</th>\n'
+                    "        </tr>\n"
                 )
         add("      </tbody>\n    </table>\n  </div>\n")
     add("</section>\n")
