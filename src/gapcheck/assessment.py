@@ -192,10 +192,21 @@ def answer_sections(pack: Pack, answers: Answers) -> tuple[AnswerSection, ...]:
         rows = []
         for view in views:
             question_id = view.id
-            if all(answer_set.states.get(question_id, _MISSING) is _MISSING for answer_set in sets):
-                continue
-            texts = tuple(_answer_text(view, answer_set)[0] for answer_set in sets)
-            rows.append(_answer_row(question_id, view.text, texts, len(set(texts)) == 1))
+            texts = []
+            answered = False  # by someone, or a special answer: else the row is left out
+            for answer_set in sets:
+                state = answer_set.states.get(question_id, _MISSING)
+                if state is _ANSWERED:
+                    answered = True
+                    value = answer_set.values[question_id]
+                    text = view.texts.get(value) if type(value) is view.value_type else None
+                    texts.append(display_value(view.question, value) if text is None else text)
+                else:
+                    answered = answered or state is not _MISSING
+                    texts.append(_STATE_TEXT[state])
+            if answered:
+                row = tuple(texts)
+                rows.append(_answer_row(question_id, view.text, row, len(set(row)) == 1))
         if rows:
             sections.append(AnswerSection(section.id, section.title, section.scope, tuple(rows)))
     return tuple(sections)
