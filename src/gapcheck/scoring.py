@@ -62,9 +62,9 @@ def _is_scored(question: Question) -> bool:
     )
 
 
-#: A scored question: its area, and per answer (a value, or AnswerState.dont_know) what it
-#: adds to the area's (earned, possible) sums: (weight * health, weight).
-_Scored = tuple[str, Mapping[object, tuple[float, float]]]
+#: What each scored answer adds to its area's sums, by (question id, answer), the answer being
+#: its value or AnswerState.dont_know: the area, weight * health, and weight.
+_Adds = Mapping[tuple[str, object], tuple[str, float, float]]
 #: A confidence band as plain numbers: rating, min overall, max critical, high, medium.
 _Band = tuple[str, float, int, int, int]
 
@@ -75,7 +75,7 @@ class _ScoringPlan:
 
     pack: Pack
     area_ids: tuple[str, ...]
-    scored: Mapping[str, _Scored]
+    adds: _Adds
     bands: tuple[_Band, ...]
 
 
@@ -89,7 +89,7 @@ def _plan(pack: Pack) -> _ScoringPlan:
         plan = _ScoringPlan(
             pack=pack,
             area_ids=tuple(area.id for area in pack.meta.areas),
-            scored=_scoring_table(pack),
+            adds=_scoring_table(pack),
             bands=tuple(
                 (band.rating, band.min_overall, band.max_critical, band.max_high, band.max_medium)
                 for band in pack.meta.scoring.confidence
@@ -99,13 +99,14 @@ def _plan(pack: Pack) -> _ScoringPlan:
     return plan
 
 
-def _scoring_table(pack: Pack) -> dict[str, _Scored]:
-    """Every scored question with what each answer it can take adds to its area's sums."""
-    table: dict[str, _Scored] = {}
+def _scoring_table(pack: Pack) -> dict[tuple[str, object], tuple[str, float, float]]:
+    """Every answer a scored question can take, with what it adds to its area's sums."""
+    table: dict[tuple[str, object], tuple[str, float, float]] = {}
     dont_know = pack.meta.scoring.dont_know_credit
     for question_id, info in pack.questions.items():
         question = info.question
-        if info.area is None or not _is_scored(question):
+        area = info.area
+        if area is None or not _is_scored(question):
             continue
         if question.type is QuestionType.yes_no:
             values: list[object] = ["yes", "no"]
@@ -114,31 +115,31 @@ def _scoring_table(pack: Pack) -> dict[str, _Scored]:
         else:
             values = list(question.choice_ids)
         weight = question.weight
-        adds: dict[object, tuple[float, float]] = {}
         for value in values:
             level = answer_health(question, AnswerState.answered, value, dont_know)
             if level is not None:
-                adds[value] = (weight * level, weight)
-        adds[AnswerState.dont_know] = (weight * dont_know, weight)
-        table[question_id] = (info.area, adds)
+                table[question_id, value] = (area, weight * level, weight)
+        table[question_id, AnswerState.dont_know] = (area, weight * dont_know, weight)
     return table
 
 
 def area_scores(pack: Pack, answers: Answers) -> dict[str, int | None]:
     """Each area of the pack, in the pack's order, with its 0-100 score or None."""
     plan = _plan(pack)
-    scored = plan.scored
+    adds = plan.adds
     # The context's answers count for every respondent, first: sum them once, start each
     # respondent from a copy (the same additions in the same order, so the same floats).
-    context_sums: dict[str, list[float]] = {}
-    _accumulate(scored, answers.context, context_sums)
+    context_earned: dict[str, float] = {}
+    context_possible: dict[str, float] = {}
+    _accumulate(adds, answers.context, context_earned, context_possible)
     per_area: dict[str, list[float]] = {area: [] for area in plan.area_ids}
     for respondent in answers.respondents:
-        sums = {area: totals.copy() for area, totals in context_sums.items()}
-        _accumulate(scored, respondent.answers, sums)
-        for area, (earned, possible) in sums.items():
-            if possible > 0:
-                per_area[area].append(earned / possible)
+        earned = context_earned.copy()
+        possible = context_possible.copy()
+        _accumulate(adds, respondent.answers, earned, possible)
+        for area, total in possible.items():
+            if total > 0:
+                per_area[area].append(earned[area] / total)
     return {
         area: (round(100 * sum(shares) / len(shares)) if shares else None)
         for area, shares in per_area.items()
@@ -146,26 +147,18 @@ def area_scores(pack: Pack, answers: Answers) -> dict[str, int | None]:
 
 
 def _accumulate(
-    scored: Mapping[str, _Scored], answer_set: AnswerSet, sums: dict[str, list[float]]
+    adds: _Adds, answer_set: AnswerSet, earned: dict[str, float], possible: dict[str, float]
 ) -> None:
-    """Add an answer set's scored answers to per-area [earned, possible] sums."""
+    """Add an answer set's scored answers to per-area earned and possible sums."""
     answered = AnswerState.answered
     values = answer_set.values
+    add_of = adds.get
     for question_id, state in answer_set.states.items():
-        entry = scored.get(question_id)
-        if entry is None:
-            continue
-        area, adds = entry
-        add = adds.get(values[question_id] if state is answered else state)
-        if add is None:
-            continue
-        totals = sums.get(area)
-        if totals is None:
-            # Sums start at 0.0: 0.0 + x is x, so this is the first addition.
-            sums[area] = [add[0], add[1]]
-        else:
-            totals[0] += add[0]
-            totals[1] += add[1]
+        add = add_of((question_id, values[question_id] if state is answered else state))
+        if add is not None:
+            area, health, weight = add
+            earned[area] = earned.get(area, 0.0) + health
+            possible[area] = possible.get(area, 0.0) + weight
 
 
 def overall_score(scores: Mapping[str, int | None]) -> int | None:
