@@ -22,6 +22,7 @@ which only accepts answer comparisons.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
 from typing import Annotated, Any
@@ -289,6 +290,94 @@ def evaluate_visibility(
             return False
         return compare_values(condition.op, values[condition.q], operand(condition))
     raise TypeError(f"{describe(condition)} is not allowed in visible_if")
+
+
+#: A compiled ``visible_if`` condition: (answer values, answer states) -> whether it holds.
+VisibilityTest = Callable[[Mapping[str, AnswerValue], Mapping[str, AnswerState]], bool]
+
+_ABSENT: Any = object()
+
+#: ``compare_values`` as one function per operator, for compiled conditions.
+_COMPARATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "lte": operator.le,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "in": lambda value, operand: value in operand,
+    "has": operator.contains,  # contains(value, operand) is `operand in value`
+}
+
+
+def compile_visibility(
+    condition: ConditionNode, operand: Callable[[Compare], Any]
+) -> VisibilityTest:
+    """``evaluate_visibility`` of one condition as a closure, with the same result and errors.
+
+    Walking the condition's models (isinstance checks, ``Compare.op``, the operand lookup) at
+    every call is most of the cost of deciding visibility; the closure does that walk once.
+    """
+    if isinstance(condition, (All, AnyOf)):
+        tests = tuple(
+            compile_visibility(child, operand)
+            for child in (condition.all if isinstance(condition, All) else condition.any)
+        )
+        if len(tests) == 1:
+            return tests[0]
+        if isinstance(condition, All):
+
+            def all_hold(
+                values: Mapping[str, AnswerValue], states: Mapping[str, AnswerState]
+            ) -> bool:
+                return all(test(values, states) for test in tests)
+
+            return all_hold
+
+        def any_holds(values: Mapping[str, AnswerValue], states: Mapping[str, AnswerState]) -> bool:
+            return any(test(values, states) for test in tests)
+
+        return any_holds
+    if isinstance(condition, Not):
+        negated = compile_visibility(condition.not_, operand)
+
+        def does_not_hold(
+            values: Mapping[str, AnswerValue], states: Mapping[str, AnswerState]
+        ) -> bool:
+            return not negated(values, states)
+
+        return does_not_hold
+    if isinstance(condition, StateIs):
+        question_id, state = condition.q, condition.state
+
+        def state_is(values: Mapping[str, AnswerValue], states: Mapping[str, AnswerState]) -> bool:
+            return states.get(question_id, AnswerState.missing) == state
+
+        return state_is
+    if isinstance(condition, Compare):
+        try:
+            wanted = operand(condition)
+        except Exception:
+            # A bad operand (the pack loader rejects them) fails when evaluated, as it always did.
+            return _evaluated_each_time(condition, operand)
+        question_id, compare = condition.q, _COMPARATORS[condition.op]
+
+        def compares(values: Mapping[str, AnswerValue], states: Mapping[str, AnswerState]) -> bool:
+            value = values.get(question_id, _ABSENT)
+            return value is not _ABSENT and bool(compare(value, wanted))
+
+        return compares
+    # Findings and differ are not allowed here: raise evaluate_visibility's TypeError when called.
+    return _evaluated_each_time(condition, operand)
+
+
+def _evaluated_each_time(
+    condition: ConditionNode, operand: Callable[[Compare], Any]
+) -> VisibilityTest:
+    def evaluated(values: Mapping[str, AnswerValue], states: Mapping[str, AnswerState]) -> bool:
+        return evaluate_visibility(condition, values, states, operand)
+
+    return evaluated
 
 
 def compare_values(op: str, value: Any, operand: Any) -> bool:

@@ -13,13 +13,13 @@ import datetime as dt
 import hashlib
 import math
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -37,8 +37,9 @@ from gapcheck.conditions import (
     FindingRef,
     Not,
     StateIs,
+    VisibilityTest,
+    compile_visibility,
     differ_negated,
-    evaluate_visibility,
     findings_read,
     questions_read,
     walk,
@@ -404,12 +405,8 @@ class Pack:
     ) -> bool:
         """Whether a question applies, given the answers so far (its section's and own
         ``visible_if``)."""
-        conditions = self.visibility_conditions.get(question_id)
-        if not conditions:  # most questions always apply
-            return True
-        return all(
-            evaluate_visibility(condition, values, states, self.operand) for condition in conditions
-        )
+        test = self.visibility_tests.get(question_id)
+        return True if test is None else test(values, states)  # most questions always apply
 
     @cached_property
     def visibility_conditions(self) -> dict[str, tuple[ConditionNode, ...]]:
@@ -426,11 +423,247 @@ class Pack:
             )
         }
 
+    @cached_property
+    def visibility_tests(self) -> dict[str, VisibilityTest]:
+        """Each question's ``visibility_conditions``, compiled into one test (all must hold).
+
+        Questions with the same conditions (a section's, most often) share one test object.
+        """
+        shared: dict[tuple[int, ...], VisibilityTest] = {}
+        tests: dict[str, VisibilityTest] = {}
+        for question_id, conditions in self.visibility_conditions.items():
+            key = tuple(map(id, conditions))
+            if key not in shared:
+                shared[key] = _all_hold(
+                    [compile_visibility(condition, self.operand) for condition in conditions]
+                )
+            tests[question_id] = shared[key]
+        return tests
+
+    @cached_property
+    def questions_by_scope(self) -> dict[Scope, dict[str, QuestionInfo]]:
+        """The questions answered once per project, and those each respondent answers."""
+        by_scope: dict[Scope, dict[str, QuestionInfo]] = {scope: {} for scope in Scope}
+        for question_id, info in self.questions.items():
+            by_scope[info.section.scope][question_id] = info
+        return by_scope
+
+    @cached_property
+    def answer_plans(self) -> dict[Scope, AnswerPlan]:
+        """What the questions of each scope accept, for validation's fast path."""
+        plans: dict[Scope, AnswerPlan] = {}
+        for scope, infos in self.questions_by_scope.items():
+            checks = []
+            for question_id, info in infos.items():
+                question = info.question
+                test = self.visibility_tests.get(question_id)
+                reads = [
+                    read
+                    for condition in self.visibility_conditions.get(question_id, ())
+                    for read in questions_read(condition)
+                ]
+                # Conditions that read only the other scope's answers (a respondent checklist
+                # that depends on the project's type) are decided before a set's answers are read.
+                decided = all(
+                    read in self.questions and self.questions[read].section.scope is not scope
+                    for read in reads
+                )
+                check = AnswerCheck(
+                    question_id=question_id,
+                    required=question.required,
+                    visible=None if decided else test,
+                    normalise=plain_normaliser(question),
+                    specials={
+                        special: AnswerState(special)
+                        for special, allowed in zip(
+                            SPECIAL_ANSWERS, question.allowed_specials(), strict=True
+                        )
+                        if allowed
+                    },
+                )
+                checks.append((check, test if decided else None))
+            plans[scope] = AnswerPlan(checks)
+        return plans
+
     def project_questions(self) -> list[QuestionInfo]:
-        return [info for info in self.questions.values() if info.section.scope is Scope.project]
+        return list(self.questions_by_scope[Scope.project].values())
 
     def respondent_questions(self) -> list[QuestionInfo]:
-        return [info for info in self.questions.values() if info.section.scope is Scope.respondent]
+        return list(self.questions_by_scope[Scope.respondent].values())
+
+
+def _all_hold(tests: Sequence[VisibilityTest]) -> VisibilityTest:
+    if len(tests) == 1:
+        return tests[0]
+
+    def all_hold(values: Mapping[str, AnswerValue], states: Mapping[str, AnswerState]) -> bool:
+        return all(test(values, states) for test in tests)
+
+    return all_hold
+
+
+class AnswerCheck(NamedTuple):
+    """How to validate the answer to one question (a tuple: validation unpacks it per answer)."""
+
+    question_id: str
+    required: bool
+    #: Whether the question applies, for a condition that reads answers of its own answer set;
+    #: None when that was decided beforehand (see ``AnswerPlan.applicable``).
+    visible: VisibilityTest | None
+    #: ``plain_normaliser(question)``.
+    normalise: Callable[[Any], Any]
+    #: The special answers the question takes, and the state each stands for.
+    specials: Mapping[str, AnswerState]
+
+
+#: How many outcomes of its conditions an AnswerPlan remembers (a pack has few in practice).
+_MAX_OUTCOMES = 4096
+
+
+class AnswerPlan:
+    """The checks of one scope's questions, in questionnaire order, for validation's fast path.
+
+    The questions whose conditions read only the other scope's answers apply or not for a whole
+    answer set: ``applicable`` decides them once and leaves only the checks that may apply.
+    """
+
+    def __init__(self, checks: Sequence[tuple[AnswerCheck, VisibilityTest | None]]) -> None:
+        """``checks``: each question's check and the test decided beforehand, if any."""
+        self.question_ids = frozenset(check.question_id for check, _ in checks)
+        #: Whether a check tests its visibility on the set's own answers as they are read.
+        self.reads_own_answers = any(check.visible is not None for check, _ in checks)
+        self._checks = tuple(checks)
+        self._tests = tuple(dict.fromkeys(test for _, test in checks if test is not None))
+        self._outcomes: dict[tuple[bool, ...], tuple[tuple[AnswerCheck, ...], frozenset[str]]]
+        self._outcomes = {}
+
+    def applicable(
+        self, values: Mapping[str, AnswerValue], states: Mapping[str, AnswerState]
+    ) -> tuple[tuple[AnswerCheck, ...], frozenset[str]]:
+        """Given the other scope's answers: the checks of the questions that may apply, and the
+        ids of those that do not."""
+        outcome = tuple([test(values, states) for test in self._tests])
+        known = self._outcomes.get(outcome)
+        if known is not None:
+            return known
+        holds = dict(zip(self._tests, outcome, strict=True))
+        applicable = tuple(check for check, test in self._checks if test is None or holds[test])
+        hidden = frozenset(
+            check.question_id
+            for check, test in self._checks
+            if test is not None and not holds[test]
+        )
+        if len(self._outcomes) < _MAX_OUTCOMES:
+            self._outcomes[outcome] = (applicable, hidden)
+        return applicable, hidden
+
+
+class _NotPlain:
+    """The type of ``NOT_PLAIN``."""
+
+    def __repr__(self) -> str:
+        return "NOT_PLAIN"
+
+
+#: What a plain normaliser returns for an answer it does not vouch for.
+NOT_PLAIN: Any = _NotPlain()
+
+#: Ints beyond this are not plain (math.isfinite, in Question.normalise, overflows on huge ints).
+_SAFE_INT = 2**53
+
+
+def plain_normaliser(question: Question) -> Callable[[Any], Any]:
+    """A fast ``question.normalise`` for plainly valid answers, for validation's fast path.
+
+    It returns what ``normalise`` returns for an answer of exactly a plain type (str, int,
+    float, bool, date, list of str) that is valid and not a special answer (dont_know,
+    not_applicable), and ``NOT_PLAIN`` for anything else: special, invalid or unusual answers
+    are for the caller to check thoroughly.
+    """
+    kind = question.type
+    if kind is QuestionType.yes_no:
+        spellings = {"yes": "yes", "no": "no"}
+
+        def yes_no(value: Any) -> Any:
+            if value is True:
+                return "yes"
+            if value is False:
+                return "no"
+            # YAML reads a bare yes/no as a boolean, so other spellings are rare: not plain.
+            return spellings.get(value, NOT_PLAIN) if type(value) is str else NOT_PLAIN
+
+        return yes_no
+    if kind in (QuestionType.scale, QuestionType.number):
+        whole = kind is QuestionType.scale or question.integer
+        low, high = (1, 5) if kind is QuestionType.scale else (question.min, question.max)
+        float_low = -math.inf if low is None else low
+        float_high = math.inf if high is None else high
+        int_low = max(float_low, -_SAFE_INT)
+        int_high = min(float_high, _SAFE_INT)
+
+        def number(value: Any) -> Any:
+            if type(value) is int:
+                return value if int_low <= value <= int_high else NOT_PLAIN
+            if (
+                type(value) is float
+                and not whole
+                and float_low <= value <= float_high
+                and -math.inf < value < math.inf
+            ):
+                return value
+            return NOT_PLAIN  # includes a float of a whole-number question: 3.0 becomes 3
+
+        return number
+    # Choice ids may be spelt like the special answers; those answers are the caller's to check.
+    if kind is QuestionType.single_choice:
+        offered = frozenset(question.choice_ids).difference(SPECIAL_ANSWERS)
+
+        def single_choice(value: Any) -> Any:
+            return value if type(value) is str and value in offered else NOT_PLAIN
+
+        return single_choice
+    if kind is QuestionType.multiple_choice:
+        in_order = question.choice_ids
+        choices = frozenset(in_order)
+        single = choices.difference(SPECIAL_ANSWERS)
+
+        def multiple_choice(value: Any) -> Any:
+            if type(value) is list and all(type(item) is str for item in value):
+                chosen = set(value)
+                if len(chosen) == len(value) and chosen <= choices:
+                    return tuple(choice for choice in in_order if choice in chosen)
+            elif type(value) is str and value in single:
+                return (value,)
+            return NOT_PLAIN
+
+        return multiple_choice
+    if kind is QuestionType.date:
+
+        def date(value: Any) -> Any:
+            if type(value) is dt.date:
+                return value
+            if type(value) is str:
+                try:
+                    return dt.date.fromisoformat(value.strip())
+                except ValueError:
+                    return NOT_PLAIN
+            return NOT_PLAIN
+
+        return date
+    if kind is QuestionType.text:
+        max_length = question.max_length
+
+        def text(value: Any) -> Any:
+            if type(value) is str and len(value) <= max_length and value not in SPECIAL_ANSWERS:
+                return value
+            return NOT_PLAIN
+
+        return text
+    return _never_plain
+
+
+def _never_plain(value: Any) -> Any:
+    return NOT_PLAIN
 
 
 def default_pack_location() -> Traversable:
