@@ -37,6 +37,7 @@ from gapcheck.assessment import (
     _answer_text,
     _evidence_item,
     _finding,
+    _finding_fields,
     _findings,
     _plan,
     _result,
@@ -250,9 +251,11 @@ def test_builders_build_what_init_builds() -> None:
     _built_like_init(
         _answer_row("q", "Q?", ("a", "b"), False), AnswerRow("q", "Q?", ("a", "b"), False)
     )
-    rule = load_pack().rules[0].rule
+    pack = load_pack()
+    derived = next(loaded for loaded in pack.rules if loaded.findings_read)
+    rule = derived.rule
     recommendations = tuple(rule.recommendations)
-    finding = _finding(rule, True, (item,), ("why",), ("x",), recommendations)
+    finding = _finding(_finding_fields(derived), (item,), ("why",), ("x",))
     _built_like_init(
         finding,
         Finding(

@@ -18,6 +18,7 @@ from gapcheck.conditions import AnswerState, AnswerValue
 from gapcheck.engine import Firing, compiled
 from gapcheck.loading import read_document
 from gapcheck.pack import (
+    LoadedRule,
     Pack,
     Question,
     QuestionType,
@@ -265,8 +266,8 @@ class _RulePlan:
     #: The rule's severity's value: what a result counts.
     severity: str
     evidence: tuple[str, ...]
-    derived: bool
-    recommendations: tuple[Recommendation, ...]
+    #: Its findings' fields (see _finding_fields).
+    finding_fields: dict[str, object]
     #: The "because" line of a finding that follows from this one.
     follows: str
     #: The evidence questions shown for a firing, by the questions it read (filled as met).
@@ -310,8 +311,7 @@ def _build_plan(pack: Pack) -> _Plan:
             rule=loaded.rule,
             severity=loaded.rule.severity.value,
             evidence=loaded.evidence,
-            derived=bool(loaded.findings_read),
-            recommendations=tuple(loaded.rule.recommendations),
+            finding_fields=_finding_fields(loaded),
             follows=f'Follows from the finding "{loaded.rule.title}"',
             shown={},
         )
@@ -450,12 +450,10 @@ def _findings(plan: _Plan, answers: Answers, firings: Sequence[Firing]) -> list[
                     because[_absent_line(plan, firing.absent_findings)] = None
         findings.append(
             _finding(
-                rule_plan.rule,
-                rule_plan.derived,
+                rule_plan.finding_fields,
                 tuple(evidence.values()),
                 tuple(because),
                 tuple(derived_from),
-                rule_plan.recommendations,
             )
         )
     return findings
@@ -518,8 +516,8 @@ def _absent_line(plan: _Plan, absent: tuple[str, ...]) -> str:
 
 
 # --- builders of the result's dataclasses ----------------------------------------------------
-# Each fills a new instance's __dict__ in one go, in field order, as __init__ would; tests
-# (tests/test_assessment_fastpath.py) check each against its class's own __init__.
+# Each fills a new instance's __dict__ with every field, in field order, as __init__ would;
+# tests (tests/test_assessment_fastpath.py) check each against its class's own __init__.
 
 _new = object.__new__
 _set_attribute = object.__setattr__
@@ -529,46 +527,46 @@ def _evidence_item(
     question: str, question_text: str, respondent: str | None, answer: str, state: AnswerState
 ) -> EvidenceItem:
     item = _new(EvidenceItem)
-    _set_attribute(
-        item,
-        "__dict__",
-        {
-            "question": question,
-            "question_text": question_text,
-            "respondent": respondent,
-            "answer": answer,
-            "state": state,
-        },
-    )
+    fields = item.__dict__  # stored one by one: faster than a dict of them swapped in
+    fields["question"] = question
+    fields["question_text"] = question_text
+    fields["respondent"] = respondent
+    fields["answer"] = answer
+    fields["state"] = state
     return item
 
 
+def _finding_fields(loaded: LoadedRule) -> dict[str, object]:
+    """A rule's finding's fields, in order, its evidence, because and derived_from empty."""
+    rule = loaded.rule
+    return {
+        "id": rule.id,
+        "title": rule.title,
+        "severity": rule.severity,
+        "area": rule.area,
+        "why": rule.why,
+        "source": rule.source,
+        "derived": bool(loaded.findings_read),
+        "evidence": (),
+        "because": (),
+        "derived_from": (),
+        "recommendations": tuple(rule.recommendations),
+    }
+
+
 def _finding(
-    rule: Rule,
-    derived: bool,
+    fields: dict[str, object],
     evidence: tuple[EvidenceItem, ...],
     because: tuple[str, ...],
     derived_from: tuple[str, ...],
-    recommendations: tuple[Recommendation, ...],
 ) -> Finding:
+    """The finding of a rule, from its ``_finding_fields``."""
     finding = _new(Finding)
-    _set_attribute(
-        finding,
-        "__dict__",
-        {
-            "id": rule.id,
-            "title": rule.title,
-            "severity": rule.severity,
-            "area": rule.area,
-            "why": rule.why,
-            "source": rule.source,
-            "derived": derived,
-            "evidence": evidence,
-            "because": because,
-            "derived_from": derived_from,
-            "recommendations": recommendations,
-        },
-    )
+    own = fields.copy()
+    own["evidence"] = evidence  # replacing a key keeps its place
+    own["because"] = because
+    own["derived_from"] = derived_from
+    _set_attribute(finding, "__dict__", own)
     return finding
 
 
@@ -612,7 +610,9 @@ def _result(
 
 def _answer_row(question: str, text: str, answers: tuple[str, ...], agree: bool) -> AnswerRow:
     row = _new(AnswerRow)
-    _set_attribute(
-        row, "__dict__", {"question": question, "text": text, "answers": answers, "agree": agree}
-    )
+    fields = row.__dict__
+    fields["question"] = question
+    fields["text"] = text
+    fields["answers"] = answers
+    fields["agree"] = agree
     return row
