@@ -14,6 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from gapcheck.cli import main
+from gapcheck.pack import MAX_EXACT_INTEGER, Question
 
 ROOT = Path(__file__).parent.parent
 SAMPLES = ROOT / "samples"
@@ -152,6 +153,23 @@ def test_wrong_type_out_of_range_and_choice_not_offered_all_at_once(tmp_path: Pa
     assert "budget_secured: 'maybe': not a yes/no answer" in message
     assert "success_measures: 'vibes'" in message
     assert "expected one of: " in message
+
+
+def test_a_huge_whole_number_is_a_range_error_not_a_crash(tmp_path: Path) -> None:
+    data = base_answers()
+    data["context"]["team_size"] = 10**400
+    path = write_yaml(tmp_path / "huge.yaml", data)
+    message = assert_one_error(run("assess", str(path)), "huge.yaml", "context.team_size")
+    assert "above the maximum 100000" in message
+
+
+def test_a_number_beyond_exact_integers_is_refused_without_a_maximum() -> None:
+    unbounded = Question.model_validate({"id": "count", "type": "number", "text": "How many?"})
+    assert unbounded.normalise(MAX_EXACT_INTEGER) == MAX_EXACT_INTEGER
+    with pytest.raises(ValueError, match="too large a number"):
+        unbounded.normalise(10**400)
+    with pytest.raises(ValueError, match="too large a number"):
+        unbounded.normalise(-(MAX_EXACT_INTEGER + 1))
 
 
 def test_missing_required_answers_listed_at_once(tmp_path: Path) -> None:

@@ -54,6 +54,8 @@ else:
 QUESTION_ID = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
 RULE_ID = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 #: Field names the engine uses in its facts; questions may not take them.
+#: The largest whole number an answer may hold: exact as JSON and as a float (2**53 - 1).
+MAX_EXACT_INTEGER = 2**53 - 1
 RESERVED_QUESTION_IDS = frozenset({"id", "sid", "kind", "ri", "fid", "n", "pq", "stage"})
 
 
@@ -246,7 +248,7 @@ class Question(Strict):
         if kind in (QuestionType.scale, QuestionType.number):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError("not a number")
-            if not math.isfinite(value):
+            if not isinstance(value, int) and not math.isfinite(value):
                 raise ValueError("not a finite number")
             if kind is QuestionType.scale or self.integer:
                 if isinstance(value, float) and not value.is_integer():
@@ -257,6 +259,9 @@ class Question(Strict):
                 raise ValueError(f"below the minimum {low:g}")
             if high is not None and value > high:
                 raise ValueError(f"above the maximum {high:g}")
+            if isinstance(value, int) and abs(value) > MAX_EXACT_INTEGER:
+                # Beyond 2**53 a number is no longer exact as JSON or as a float.
+                raise ValueError(f"too large a number (at most {MAX_EXACT_INTEGER:,} either way)")
             number: int | float = value
             return number
         if kind is QuestionType.single_choice:
@@ -568,9 +573,6 @@ class _NotPlain:
 #: What a plain normaliser returns for an answer it does not vouch for.
 NOT_PLAIN: Any = _NotPlain()
 
-#: Ints beyond this are not plain (math.isfinite, in Question.normalise, overflows on huge ints).
-_SAFE_INT = 2**53
-
 
 def plain_normaliser(question: Question) -> Callable[[Any], Any]:
     """A fast ``question.normalise`` for plainly valid answers, for validation's fast path.
@@ -598,8 +600,8 @@ def plain_normaliser(question: Question) -> Callable[[Any], Any]:
         low, high = (1, 5) if kind is QuestionType.scale else (question.min, question.max)
         float_low = -math.inf if low is None else low
         float_high = math.inf if high is None else high
-        int_low = max(float_low, -_SAFE_INT)
-        int_high = min(float_high, _SAFE_INT)
+        int_low = max(float_low, -MAX_EXACT_INTEGER)
+        int_high = min(float_high, MAX_EXACT_INTEGER)
 
         def number(value: Any) -> Any:
             if type(value) is int:
