@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
-import tempfile
 from pathlib import Path
 
+#: A new file, never an existing one (O_EXCL), not inherited by child processes.
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+#: Tries at a free temporary name before giving up (a name is only taken when a killed process
+#: with the same pid left its temporary file behind).
+_NAME_TRIES = 1000
+_unique = itertools.count()
 
-def atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
+
+def atomic_write(path: Path | str, data: bytes, *, sync: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
 
     Readers and interrupted runs never see a partial file either way. ``sync`` also makes the
     content durable before the rename (fsync); a caller writing many files can pass False and
     call :func:`sync_written` once before it records them as done.
     """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    temporary = write_temporary(path, data, sync=sync)
     try:
-        # mkstemp makes the file private (0600); give it the mode a plain open() would.
-        os.fchmod(handle, _new_file_mode())
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            if sync:
-                stream.flush()
-                os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -33,10 +31,43 @@ def atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
         raise
 
 
-def _new_file_mode() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
+def write_temporary(path: Path | str, data: bytes, *, sync: bool = False) -> str:
+    """Write ``data`` to a new hidden file beside ``path``, ``.<name>.<unique>.tmp``, and return
+    its path: the caller renames it to ``path`` (``os.replace``, atomic) or removes it.
+
+    The file gets the mode a plain ``open()`` would give (0o666 less the umask, applied by the
+    system: no umask juggling, which would race with other threads).
+    """
+    folder, name = os.path.split(os.fspath(path))
+    pid = os.getpid()
+    for _ in range(_NAME_TRIES):
+        temporary = os.path.join(folder, f".{name}.{pid}-{next(_unique)}.tmp")
+        try:
+            handle = os.open(temporary, _CREATE, 0o666)
+        except FileExistsError:
+            continue
+        break
+    else:
+        raise FileExistsError(f"no free temporary file name beside {path}")
+    try:
+        try:
+            _write_all(handle, data)
+            if sync:
+                os.fsync(handle)
+        finally:
+            os.close(handle)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    return temporary
+
+
+def _write_all(handle: int, data: bytes) -> None:
+    with memoryview(data) as view:
+        written = os.write(handle, view)
+        while written < len(view):  # a short write: a signal, or more than 2 GiB at once
+            written += os.write(handle, view[written:])
 
 
 def sync_written() -> None:
