@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import random
 from pathlib import Path
 
@@ -561,3 +562,49 @@ def test_unescaped_cells_only_ever_hold_integers() -> None:
     bad_score = summary("b", alpha="<b>bold</b>")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         render_portfolio_html(build([bad_score]))
+
+
+def test_csv_numbers_that_could_start_a_formula_are_neutralised_too() -> None:
+    # Scores are 0..100, but a summary is plain data (read from the cache): the CSV must not
+    # rely on it. Non-negative numbers are written as they are, negative ones with a "'".
+    odd = summary("odd", overall=-5, alpha=-1, beta=0, counts={"critical": -2, "high": 3})
+    rows = list(csv.DictReader(io.StringIO(render_csv(build([odd])).decode(), newline="")))
+    row = rows[0]
+    assert (row["overall"], row["alpha"], row["beta"]) == ("'-5", "'-1", "0")
+    assert (row["critical"], row["high"], row["medium"]) == ("'-2", "3", "0")
+    assert row["overall_percentile_rank"] == "50"
+
+
+def test_csv_cells_are_csv_cell_of_every_value(tmp_path: Path) -> None:
+    portfolio = build(many())
+    text = render_csv(portfolio).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text, newline="")))[1:]
+    assert len(rows) == len(portfolio.projects)
+    for row, project in zip(rows, portfolio.projects, strict=True):
+        values = [
+            project.summary.overall,
+            project.ranks["overall"],
+            project.summary.scores["alpha"],
+            project.summary.scores["beta"],
+            project.ranks["alpha"],
+            project.ranks["beta"],
+        ]
+        trend = project.trend
+        assert row[5:11] == [csv_cell(value) for value in values]
+        assert row[19] == csv_cell(trend.overall_delta if trend else None)
+
+
+def test_write_portfolio_without_sync_writes_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    portfolio = build(many())
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", synced.append)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    write_portfolio(tmp_path / "a", portfolio)
+    assert len(synced) == 3
+    write_portfolio(tmp_path / "b", portfolio, sync=False)
+    assert len(synced) == 3
+    for name in ("portfolio.json", "portfolio.csv", "portfolio.html"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()

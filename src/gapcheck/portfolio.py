@@ -403,7 +403,7 @@ def _project_data(row: ProjectRow, area_ids: Sequence[str]) -> dict[str, Any]:
         "input": summary.input,
         "confidence": summary.confidence,
         "overall": summary.overall,
-        "scores": {area: summary.scores.get(area) for area in area_ids},
+        "scores": dict(zip(area_ids, map(summary.scores.get, area_ids), strict=True)),
         "percentile_ranks": dict(row.ranks),
         "counts": {severity: summary.counts.get(severity, 0) for severity in SEVERITIES},
         "findings": list(summary.findings),
@@ -442,7 +442,7 @@ def render_csv(portfolio: Portfolio) -> bytes:
     """One row per project (its latest assessment) with the key figures."""
     area_ids = [area for area, _ in portfolio.areas]
     formats = portfolio.report_formats
-    header = [
+    header: list[object] = [
         "project_id",
         "project_name",
         "client",
@@ -462,9 +462,7 @@ def render_csv(portfolio: Portfolio) -> bytes:
         "input",
         *(f"report_{fmt}" for fmt in formats),
     ]
-    stream = io.StringIO(newline="")
-    writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow(header)
+    lines = [header]
     for row in portfolio.projects:
         summary, trend = row.summary, row.trend
         cells: list[object] = [
@@ -475,9 +473,9 @@ def render_csv(portfolio: Portfolio) -> bytes:
             summary.confidence,
             summary.overall,
             row.ranks.get(OVERALL),
-            *(summary.scores.get(area) for area in area_ids),
-            *(row.ranks.get(area) for area in area_ids),
-            *(summary.counts.get(severity, 0) for severity in SEVERITIES),
+            *map(summary.scores.get, area_ids),
+            *map(row.ranks.get, area_ids),
+            *[summary.counts.get(severity, 0) for severity in SEVERITIES],
             " ".join(summary.findings),
             row.assessments,
             trend.previous_on.isoformat() if trend else None,
@@ -485,9 +483,18 @@ def render_csv(portfolio: Portfolio) -> bytes:
             trend.overall_delta if trend else None,
             trend.text if trend else None,
             summary.input,
-            *(summary.reports.get(fmt) for fmt in formats),
+            *map(summary.reports.get, formats),
         ]
-        writer.writerow([csv_cell(cell) for cell in cells])
+        # Most cells are scores, ranks and counts: the writer writes None as "" and a
+        # non-negative int as its digits, which is what csv_cell would give.
+        lines.append(
+            [
+                cell if cell is None or (type(cell) is int and cell >= 0) else csv_cell(cell)
+                for cell in cells
+            ]
+        )
+    stream = io.StringIO(newline="")
+    csv.writer(stream, lineterminator="\r\n").writerows(lines)
     return stream.getvalue().encode("utf-8")
 
 
@@ -624,10 +631,15 @@ HTML_NAME = "portfolio.html"
 
 
 def write_portfolio(
-    outdir: Path, portfolio: Portfolio, *, generated_at: dt.datetime | None = None
+    outdir: Path,
+    portfolio: Portfolio,
+    *,
+    generated_at: dt.datetime | None = None,
+    sync: bool = True,
 ) -> list[Path]:
     """Write portfolio.json, portfolio.csv and portfolio.html into ``outdir``, each atomically.
-    ``generated_at`` is shown in the HTML only, and only when given."""
+    ``generated_at`` is shown in the HTML only, and only when given. ``sync=False`` skips each
+    file's fsync, for a caller that syncs once afterwards (``gapcheck batch``)."""
     outdir = Path(outdir)
     outputs = (
         (outdir / JSON_NAME, render_json(portfolio)),
@@ -638,5 +650,5 @@ def write_portfolio(
         ),
     )
     for path, data in outputs:
-        atomic_write(path, data)
+        atomic_write(path, data, sync=sync)
     return [path for path, _ in outputs]
