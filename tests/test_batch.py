@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import gc
+import glob
 import hashlib
 import importlib
 import io
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -24,6 +28,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 import gapcheck.batch
+import gapcheck.fsutil
 from gapcheck.batch import (
     CACHE_NAME,
     CRASH_HOOK,
@@ -512,3 +517,250 @@ def test_dask_a_worker_dying_mid_run_affects_only_its_project(
     ]
     assert f"{len(SAMPLES) + 2} assessed, 0 unchanged, 2 failed" in result.stderr
     assert not any(name.startswith("meridian") for name in report_files(outdir))
+
+
+# --- fast paths against the obvious ones ------------------------------------------------------
+
+
+def _reference_collect_inputs(inputs: list[str], outdir: Path) -> list[Path]:
+    """collect_inputs as it was first written: os.walk, and Path.resolve() for every file."""
+
+    def is_answers_file(path: Path) -> bool:
+        return path.suffix.lower() in {".yaml", ".yml", ".json"} and not path.name.startswith(".")
+
+    def walk(folder: Path, outdir: Path) -> Iterator[Path]:
+        for root, dirs, files in os.walk(folder):
+            here = Path(root)
+            dirs[:] = sorted(
+                name
+                for name in dirs
+                if not name.startswith(".") and (here / name).resolve() != outdir
+            )
+            for name in sorted(files):
+                path = here / name
+                if is_answers_file(path) and path.is_file():
+                    yield path
+
+    outdir_resolved = outdir.resolve()
+    found: dict[Path, Path] = {}
+    for name in inputs:
+        pattern = any(char in name for char in "*?[")
+        if pattern and not Path(name).exists():
+            matches = [Path(match) for match in glob.glob(name, recursive=True)]
+        else:
+            matches = [Path(name)]
+        for match in matches:
+            if match.is_dir():
+                for path in walk(match, outdir_resolved):
+                    found.setdefault(path.resolve(), path)
+            elif not pattern or (
+                is_answers_file(match) and outdir_resolved not in match.resolve().parents
+            ):
+                found.setdefault(match.resolve(), match)
+    return [found[key] for key in sorted(found, key=str)]
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Answers files among others, hidden ones, symlinks to files and folders (some broken), a
+    symlink to a file in the same folder (one file, two names), OUTDIR inside the inputs."""
+    monkeypatch.chdir(tmp_path)
+    healthy = HEALTHY.read_bytes()
+    for name in (
+        "in/a.yaml",
+        "in/B.YML",
+        "in/c.json",
+        "in/x..yaml",
+        "in/notes.txt",
+        "in/.hidden.yaml",
+        "in/.hid/h.yaml",
+        "in/sub/d.yaml",
+        "in/sub/deeper/e.yml",
+        "in/out/g.yaml",
+        "other/f.yaml",
+        "other/deep/z.yaml",
+    ):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(healthy)
+    (tmp_path / "in" / "sub" / "folder.yaml").mkdir()
+    (tmp_path / "in" / "to-f.yaml").symlink_to(tmp_path / "other" / "f.yaml")
+    (tmp_path / "in" / "sub" / "relative.yaml").symlink_to(Path("..") / "a.yaml")
+    (tmp_path / "in" / "broken.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    (tmp_path / "in" / "to-other").symlink_to(tmp_path / "other")
+    (tmp_path / "in" / "zz-a.yaml").symlink_to("a.yaml")
+    (tmp_path / "linked-in").symlink_to(tmp_path / "in")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        ["in"],
+        ["./in/"],
+        ["linked-in"],
+        ["in/*.yaml", "in/**/*.yml"],
+        ["in/**/*.yaml"],
+        ["in/sub/../a.yaml", "in/to-f.yaml", "in/zz-a.yaml", "other"],
+        ["{root}/in", "{root}/linked-in/sub/d.yaml"],
+    ],
+)
+def test_collect_inputs_finds_what_the_obvious_walk_finds(tree: Path, inputs: list[str]) -> None:
+    names = [name.format(root=tree) for name in inputs]
+    outdir = Path("in/out")
+    found = collect_inputs(names, outdir)
+    assert found == _reference_collect_inputs(names, outdir)
+    assert found, "nothing found: the comparison would prove nothing"
+
+
+def test_the_resolver_resolves_as_pathlib_does(tree: Path) -> None:
+    resolve = gapcheck.batch.Resolver()
+    names = [
+        "in/a.yaml",
+        "./in/a.yaml",
+        "in/sub/../a.yaml",
+        "in/to-f.yaml",
+        "in/sub/relative.yaml",
+        "in/zz-a.yaml",
+        "in/broken.yaml",
+        "in/missing.yaml",
+        "linked-in/sub/d.yaml",
+        "in/to-other/deep/z.yaml",
+        str(tree / "in" / "c.json"),
+        "in/sub/..",
+        "notes.yaml",
+    ]
+    for name in names * 2:  # the second time from the folder cache
+        assert resolve(Path(name)) == str(Path(name).resolve()), name
+
+
+def test_plain_project_ids_are_their_own_slugs() -> None:
+    from gapcheck.pack import load_pack
+    from gapcheck.synthetic import generate_portfolio
+
+    fast, general = gapcheck.batch.id_slug, gapcheck.batch._id_slug_of_any_text
+    ids = [load(path)["project"]["id"] for path in SAMPLES]
+    ids += [answers["project"]["id"] for answers in generate_portfolio(load_pack(), 20, 3)]
+    ids += ["2026-10-14", "a", "a-b", "a--b", "-a", "a-", "A-b", "a_b", "a.b", "é", ""]
+    ids += ["x" * 60, "x" * 61, "x" * 59 + "-y", HOSTILE_ID, ANY_TEXT]
+    rng = random.Random(11)
+    alphabet = "abcz09-AZ._ é"
+    ids += ["".join(rng.choices(alphabet, k=rng.randint(0, 70))) for _ in range(2000)]
+    for project_id in ids:
+        assert fast(project_id) == general(project_id), project_id
+
+
+def test_answers_names_as_paths_see_them() -> None:
+    names = ["a.yaml", "a.YML", "a.json", "a.yaml.", "a.b.yaml", "a..yaml", ".a.yaml", ".yaml"]
+    names += ["a", "a.txt", "yaml", "a.json5", "a.yaml.bak", "-.yml"]
+    for name in names:
+        expected = Path(name).suffix.lower() in {".yaml", ".yml", ".json"}
+        assert gapcheck.batch._is_answers_name(name) == (expected and not name.startswith("."))
+
+
+# --- writing, durability, the cache ------------------------------------------------------------
+
+
+def test_the_cache_is_saved_after_a_sync_that_covers_every_file_it_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outdir = tmp_path / "out"
+    events: list[tuple[str, set[str]]] = []
+    real_write = gapcheck.batch.atomic_write
+
+    def write(path: Path, data: bytes, *, sync: bool = True) -> None:
+        entries = json.loads(data)["entries"].values()
+        events.append(("cache", {name for entry in entries for name in entry["files"].values()}))
+        real_write(path, data, sync=sync)
+
+    monkeypatch.setattr(gapcheck.batch, "atomic_write", write)
+    monkeypatch.setattr(
+        gapcheck.batch, "sync_written", lambda: events.append(("sync", set(os.listdir(outdir))))
+    )
+    monkeypatch.setattr(gapcheck.batch, "CACHE_EVERY", 2)
+    monkeypatch.setattr(gapcheck.batch, "CACHE_SECONDS", 0.0)
+    run_batch(SAMPLES, BatchOptions(outdir=outdir, formats=(OutputFormat.json,), jobs=1))
+    saves = [index for index, (event, _) in enumerate(events) if event == "cache"]
+    assert len(saves) >= 3  # during the run, and at the end
+    for index in saves:
+        assert events[index - 1][0] == "sync"
+        assert events[index][1] <= events[index - 1][1]  # every report it names was synced
+    # The last save names every report; the sync before it came after the portfolio too.
+    reports = set(report_files(outdir)) - set(PORTFOLIO)
+    assert len(reports) == len(SAMPLES)
+    assert events[-1] == ("cache", reports)
+    assert reports | set(PORTFOLIO) <= events[-2][1]
+
+
+def test_a_background_save_that_failed_fails_the_next_and_a_full_save_supersedes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gapcheck.batch, "sync_written", lambda: None)
+    cache = gapcheck.batch._Cache(tmp_path / "missing" / CACHE_NAME, {"v": 1})
+    cache.save_in_background({"k": {"id": "a"}})
+    with pytest.raises(FileNotFoundError):
+        cache.save_in_background({"k": {"id": "b"}})
+    cache.path = tmp_path / CACHE_NAME
+    cache.save({"k": {"id": "c"}})
+    assert json.loads(cache.path.read_text()) == {
+        "entries": {"k": {"id": "c"}},
+        "fingerprint": {"v": 1},
+    }
+    cache.save_in_background({"k": {"id": "d"}})
+    cache.join()
+    assert json.loads(cache.path.read_text())["entries"] == {"k": {"id": "d"}}
+
+
+def test_reports_a_worker_wrote_but_never_handed_over_are_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = gapcheck.batch._write_temporaries
+
+    def dies_after_writing(outdir: str, slug: str, outputs: dict[str, bytes]) -> dict[str, str]:
+        temporaries = real(outdir, slug, outputs)
+        if slug.startswith("meridian"):
+            raise RuntimeError("gone")  # as a worker that dies before its result is sent
+        return temporaries
+
+    monkeypatch.setattr(gapcheck.batch, "_write_temporaries", dies_after_writing)
+    outdir = tmp_path / "out"
+    outcome = run_batch(SAMPLES, BatchOptions(outdir=outdir, formats=(OutputFormat.json,), jobs=1))
+    assert outcome.failed == 1
+    assert not any(name.startswith("meridian") for name in report_files(outdir))
+    assert [p.name for p in outdir.iterdir() if p.name.startswith(".")] == [CACHE_NAME]
+
+
+def test_a_report_that_cannot_be_named_fails_alone_and_leaves_no_temporary(
+    tmp_path: Path,
+) -> None:
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    kept = gapcheck.fsutil.write_temporary(outdir / "a--2026-01-01.json", b"{}")
+    holders: dict[str, str] = {}
+    summary: dict[str, Any] = {"slug": "a--2026-01-01", "files": {}}
+    vanished = str(outdir / ".gone.tmp")
+    with pytest.raises(FileNotFoundError):
+        gapcheck.batch._place(
+            str(outdir), "/in/a.yaml", summary, {"md": vanished, "json": kept}, holders
+        )
+    assert list(outdir.iterdir()) == []
+    summary = {"slug": "a--2026-01-01", "files": {}}
+    other = gapcheck.fsutil.write_temporary(outdir / "a--2026-01-01.json", b"[]")
+    placed = gapcheck.batch._place(str(outdir), "/in/b.yaml", summary, {"json": other}, holders)
+    assert placed["slug"] == f"a--2026-01-01--{path_hash('/in/b.yaml')}"  # a's slug is taken
+    assert placed["files"] == {"json": f"{placed['slug']}.json"}
+
+
+def test_a_batch_leaves_the_callers_garbage_collector_as_it_was(tmp_path: Path) -> None:
+    options = BatchOptions(outdir=tmp_path / "out", formats=(OutputFormat.json,), jobs=1)
+    assert gc.get_freeze_count() == 0
+    run_batch([HEALTHY], options)
+    assert gc.get_freeze_count() == 0
+    callers: list[object] = [[]]
+    gc.freeze()
+    try:
+        run_batch([HEALTHY], dataclasses.replace(options, force=True))
+        # The caller's frozen objects stay frozen (get_objects lists the unfrozen ones).
+        assert not any(tracked is callers for tracked in gc.get_objects())
+    finally:
+        gc.unfreeze()
+    assert any(tracked is callers for tracked in gc.get_objects())

@@ -3,8 +3,10 @@
 ``collect_inputs(names, outdir)`` finds the answers files (files, folders searched recursively,
 globs); ``run_batch(paths, BatchOptions(...))`` assesses and renders each one in a fork pool of
 worker processes and writes ``OUTDIR/<slug>.<ext>`` per project and format, atomically, then the
-portfolio (:mod:`gapcheck.portfolio`). Workers take chunks of paths and give back small
-per-project summary dicts, never whole reports: the batch keeps only summaries. Each worker
+portfolio (:mod:`gapcheck.portfolio`). Workers take chunks of paths, write each report to a
+hidden temporary file in OUTDIR and give back small per-project summary dicts, never whole
+reports: the batch keeps only summaries. The main process alone names the reports (renames the
+temporary files), so a slug two inputs share is never written by two workers. Each worker
 loads the pack and compiles the engine once and runs one item at a time (durable-rules: one host
 per process, never shared across threads). Ctrl-C is handled by the main process alone.
 
@@ -15,8 +17,10 @@ a time in a new pool to find the one that crashed, and the batch goes on with th
 Incremental: ``OUTDIR/.gapcheck-cache.json`` maps each input to the sha256 of its bytes and its
 summary, under a fingerprint of the pack, the report templates, gapcheck's version and the
 formats. An unchanged input whose files are all there is neither assessed nor rendered again.
-The cache is written atomically every few items and at the end, so a run killed at any point
-leaves no partial file and the next run does only what is left.
+The cache is written atomically every few items (in a background thread) and at the end, each
+time after one ``sync`` that makes the reports it vouches for durable (reports are written
+without an fsync each), so a run killed at any point leaves no partial file and the next run
+does only what is left.
 
 Test-only hook: with ``GAPCHECK_TEST_CRASH_ON=<project id>`` in the environment a pool worker
 that assesses that project exits at once (``os._exit(1)``), to test crash isolation. It has no
@@ -29,6 +33,7 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import glob
 import hashlib
 import importlib
@@ -36,11 +41,12 @@ import multiprocessing
 import os
 import re
 import signal
+import stat
 import threading
 import time
 import unicodedata
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from importlib import resources
@@ -52,7 +58,7 @@ import orjson
 from gapcheck import __version__
 from gapcheck.errors import GapcheckError, InputError
 from gapcheck.formats import OutputFormat
-from gapcheck.fsutil import atomic_write, sync_written
+from gapcheck.fsutil import atomic_write, sync_written, write_temporary
 
 if TYPE_CHECKING:
     from gapcheck.loading import Document
@@ -62,9 +68,12 @@ if TYPE_CHECKING:
 CACHE_NAME = ".gapcheck-cache.json"
 CACHE_VERSION = 1
 #: The cache is saved after this many completed items (and at the end), then at most once in
-#: CACHE_SECONDS: saving rewrites the whole cache, which grows with the batch.
+#: CACHE_SECONDS: saving rewrites the whole cache, which grows with the batch. A large cache
+#: is saved less often: the time between saves is at least CACHE_SPACING times what the last
+#: one took to serialise (in the main process), so saves cost it at most 1/CACHE_SPACING.
 CACHE_EVERY = 50
 CACHE_SECONDS = 1.0
+CACHE_SPACING = 20
 ANSWERS_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 #: Longest project-id part of a slug.
 SLUG_ID_MAX = 60
@@ -124,9 +133,11 @@ def collect_inputs(inputs: Sequence[str], outdir: Path) -> list[Path]:
     Hidden folders and OUTDIR are not searched. A name that matches nothing is an InputError.
     """
     outdir_resolved = outdir.resolve()
-    found: dict[Path, Path] = {}
+    resolve = Resolver()
+    found: dict[str, Path] = {}
     for name in inputs:
-        if any(char in name for char in _GLOB_CHARS) and not Path(name).exists():
+        is_pattern = any(char in name for char in _GLOB_CHARS)
+        if is_pattern and not Path(name).exists():
             matches = [Path(match) for match in glob.glob(name, recursive=True)]
             if not matches:
                 raise InputError.single(name, "no file matches this pattern")
@@ -134,45 +145,107 @@ def collect_inputs(inputs: Sequence[str], outdir: Path) -> list[Path]:
             matches = [Path(name)]
         for match in matches:
             if match.is_dir():
-                if match.resolve() == outdir_resolved:
+                folder = match.resolve()
+                if folder == outdir_resolved:
                     raise InputError.single(
                         name, "is the output folder", expected="a folder of answers files"
                     )
-                for path in _walk_folder(match, outdir_resolved):
-                    found.setdefault(path.resolve(), path)
+                for path, key in _walk_folder(str(match), str(folder), str(outdir_resolved)):
+                    found.setdefault(key, Path(path))
             elif match.exists() or match.is_symlink():
-                if not any(char in name for char in _GLOB_CHARS) or (
-                    _is_answers_file(match) and outdir_resolved not in match.resolve().parents
+                key = resolve(match)
+                if not is_pattern or (
+                    _is_answers_name(match.name) and not _is_inside(key, str(outdir_resolved))
                 ):
-                    found.setdefault(match.resolve(), match)
+                    found.setdefault(key, match)
             else:
                 raise InputError.single(
                     name, "no such file or folder", expected="answers files, folders or globs"
                 )
-    return [found[key] for key in sorted(found, key=str)]
+    return [found[key] for key in sorted(found)]
 
 
-def _is_answers_file(path: Path) -> bool:
-    return path.suffix.lower() in ANSWERS_SUFFIXES and not path.name.startswith(".")
+def _is_answers_name(name: str) -> bool:
+    return not name.startswith(".") and os.path.splitext(name)[1].lower() in ANSWERS_SUFFIXES
 
 
-def _walk_folder(folder: Path, outdir: Path) -> Iterable[Path]:
-    for root, dirs, files in os.walk(folder):
-        here = Path(root)
-        dirs[:] = sorted(
-            name for name in dirs if not name.startswith(".") and (here / name).resolve() != outdir
-        )
-        for name in sorted(files):
-            path = here / name
-            if _is_answers_file(path) and path.is_file():
-                yield path
+def _is_inside(path: str, folder: str) -> bool:
+    """Whether the resolved ``path`` is somewhere under the resolved ``folder``."""
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _walk_folder(folder: str, resolved: str, outdir: str) -> Iterator[tuple[str, str]]:
+    """(path, resolved path) of the answers files under ``folder`` (already resolved as
+    ``resolved``), in ``os.walk`` order: a folder's files by name, then its subfolders by name;
+    hidden folders, OUTDIR and symlinked folders are not entered, unreadable ones are skipped.
+    One ``scandir`` per folder: a file that is not a symlink costs no system call."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError:
+        return
+    subfolders = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            subfolders.append(entry)
+            continue
+        if not _is_answers_name(entry.name):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_symlink():
+                if entry.is_file():
+                    yield entry.path, str(Path(entry.path).resolve())
+            elif entry.is_file():
+                yield entry.path, os.path.join(resolved, entry.name)
+    for entry in subfolders:
+        if entry.name.startswith(".") or entry.is_symlink():
+            continue
+        inner = os.path.join(resolved, entry.name)  # not a symlink: resolved already
+        if inner != outdir:
+            yield from _walk_folder(entry.path, inner, outdir)
+
+
+class Resolver:
+    """``str(path.resolve())`` for many files in few folders: each folder is resolved once,
+    then a file costs one ``lstat`` (a file that is a symlink is resolved in full)."""
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def __call__(self, path: Path) -> str:
+        text = str(path)
+        folder, name = os.path.split(text)
+        if name in ("", ".", ".."):
+            return str(path.resolve())
+        try:
+            if stat.S_ISLNK(os.lstat(text).st_mode):
+                return str(path.resolve())
+        except OSError:
+            return str(path.resolve())
+        resolved = self._folders.get(folder)
+        if resolved is None:
+            resolved = self._folders[folder] = str(Path(folder).resolve())
+        return os.path.join(resolved, name)
 
 
 # --- slugs ----------------------------------------------------------------------------------
 
+#: Already a slug: most project ids and every ISO date.
+_PLAIN_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
 
 def id_slug(project_id: str) -> str:
     """A project id as a safe file-name part: ASCII lowercase letters, digits and single '-'."""
+    if len(project_id) <= SLUG_ID_MAX and _PLAIN_SLUG.fullmatch(project_id):
+        return project_id
+    return _id_slug_of_any_text(project_id)
+
+
+def _id_slug_of_any_text(project_id: str) -> str:
     text = unicodedata.normalize("NFKD", project_id).encode("ascii", "ignore").decode()
     text = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     text = text[:SLUG_ID_MAX].rstrip("-")
@@ -224,13 +297,41 @@ def _init_worker(setup: _WorkerSetup) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     pack = load_pack()
     compiled(pack)
-    _STATE.update(setup=setup, pack=pack, options=ReportOptions(pack=pack))
+    formats = tuple(OutputFormat(name) for name in setup.formats)
+    _STATE.update(
+        setup=setup,
+        pack=pack,
+        options=ReportOptions(pack=pack),
+        formats=formats,
+        with_answers=any(chosen.is_report for chosen in formats),
+    )
 
 
-def _assess_one(item: tuple[str, str]) -> tuple[str, Any]:
-    """Assess and render one input; ("ok", summary) or ("failed", message). Never raises."""
-    shown, key = item
-    return _guarded(shown, lambda: _assess_and_write(shown, key))
+def _init_pool_worker(setup: _WorkerSetup) -> None:
+    _init_worker(setup)
+    # What is loaded by now (modules, the pack, the compiled engine) lives as long as the
+    # process: the cyclic GC need not scan it again at every full collection.
+    gc.freeze()
+
+
+@contextlib.contextmanager
+def _frozen_gc() -> Iterator[None]:
+    """``gc.freeze()`` (see _init_pool_worker) for the length of a batch, in a process that goes
+    on afterwards: what it loads during the batch is frozen as it goes (freeze again)."""
+    frozen_before = gc.get_freeze_count()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not frozen_before:  # the caller's own frozen objects, if any, stay frozen
+            gc.unfreeze()
+
+
+def _assess_one(item: Item) -> tuple[str, Any]:
+    """Assess and render one input: ("ok", (summary, temporary report files by format)) or
+    ("failed", message). Never raises."""
+    shown, _ = item
+    return _guarded(shown, lambda: _assess_and_write(shown))
 
 
 def _guarded(shown: str, work: Callable[[], Any]) -> tuple[str, Any]:
@@ -249,48 +350,60 @@ def _guarded(shown: str, work: Callable[[], Any]) -> tuple[str, Any]:
         return "failed", f"{shown}: internal error ({type(error).__name__}: {error})"
 
 
-def _assess_and_write(shown: str, key: str) -> Summary:
+def _assess_and_write(shown: str) -> tuple[Summary, dict[str, str]]:
+    """Assess one input and write its reports to temporary files in OUTDIR; the batch gives
+    them their final names (:func:`_place`)."""
     from gapcheck.loading import read_document  # noqa: PLC0415
 
-    summary, outputs = _assess_and_render(read_document(Path(shown)), shown, key)
-    outdir = Path(_STATE["setup"].outdir)
-    for name, data in outputs.items():
-        # Durability comes from one sync before the cache records this project (_save_cache).
-        atomic_write(outdir / name, data, sync=False)
-    return summary
+    summary, outputs = _assess_and_render(read_document(Path(shown)), shown)
+    return summary, _write_temporaries(_STATE["setup"].outdir, summary["slug"], outputs)
 
 
-def _assess_and_render(
-    document: Document, shown: str, key: str
-) -> tuple[Summary, dict[str, bytes]]:
-    """The summary of one answers file and its reports, by file name."""
+def _write_temporaries(outdir: str, slug: str, outputs: dict[str, bytes]) -> dict[str, str]:
+    """Each report in a temporary file beside its name-to-be: format -> temporary path."""
+    temporaries: dict[str, str] = {}
+    try:
+        for ext, data in outputs.items():
+            # Durability comes from one sync before the cache records this project (_Cache).
+            temporaries[ext] = write_temporary(os.path.join(outdir, f"{slug}.{ext}"), data)
+    except BaseException:
+        _discard(temporaries)
+        raise
+    return temporaries
+
+
+def _discard(temporaries: dict[str, str]) -> None:
+    for temporary in temporaries.values():
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def _assess_and_render(document: Document, shown: str) -> tuple[Summary, dict[str, bytes]]:
+    """The summary of one answers file and its reports by format. The summary's slug and file
+    names use the base slug; the batch makes them unique (:func:`_place`)."""
     from gapcheck.answers import validate_answers  # noqa: PLC0415
     from gapcheck.assessment import assess  # noqa: PLC0415
-    from gapcheck.formats import render  # noqa: PLC0415
+    from gapcheck.formats import render  # noqa: PLC0415 - looked up each time: tests replace it
 
     setup: _WorkerSetup = _STATE["setup"]
     pack = _STATE["pack"]
-    formats = [OutputFormat(name) for name in setup.formats]
-    result = assess(
-        validate_answers(document, pack),
-        pack,
-        with_answers=any(chosen.is_report for chosen in formats),
-    )
+    result = assess(validate_answers(document, pack), pack, with_answers=_STATE["with_answers"])
     if setup.in_pool and os.environ.get(CRASH_HOOK) == result.project.id:
         os._exit(1)  # test-only hook: see the module docstring
     assessed_on = result.assessed_on.isoformat()
-    slug = unique_slug(base_slug(result.project.id, assessed_on), key)
+    slug = base_slug(result.project.id, assessed_on)
     files: dict[str, str] = {}
     hashes: dict[str, str] = {}
     outputs: dict[str, bytes] = {}
-    for chosen in formats:
+    for chosen in _STATE["formats"]:
         if chosen is OutputFormat.json:
-            data = render(dataclasses.replace(result, answers=()), chosen)
+            # JSON results carry no answers (those are for the reports' appendix).
+            plain = dataclasses.replace(result, answers=()) if result.answers else result
+            data = render(plain, chosen)
         else:
             data = render(result, chosen, _STATE["options"])
-        name = f"{slug}.{chosen.value}"
-        outputs[name] = data
-        files[chosen.value] = name
+        outputs[chosen.value] = data
+        files[chosen.value] = f"{slug}.{chosen.value}"
         hashes[chosen.value] = hashlib.sha256(data).hexdigest()
     summary = {
         "id": result.project.id,
@@ -344,12 +457,74 @@ def _load_cache(path: Path, fingerprint: dict[str, Any]) -> dict[str, Summary]:
     return entries if isinstance(entries, dict) else {}
 
 
-def _save_cache(path: Path, fingerprint: dict[str, Any], entries: dict[str, Summary]) -> None:
-    payload = {"fingerprint": fingerprint, "entries": entries}
-    # The reports the cache vouches for were written without a sync each: make them durable
-    # first, so after a crash the cache never claims a report that is not on disk.
-    sync_written()
-    atomic_write(path, orjson.dumps(payload, option=orjson.OPT_SORT_KEYS))
+class _Cache:
+    """Saves ``OUTDIR/.gapcheck-cache.json``: the entries under the fingerprint.
+
+    The reports the cache vouches for were written without a sync each, so a save first makes
+    them durable (one ``sync``), then writes the cache: after a crash it never claims a report
+    that is not on disk. During the run that sync waits for the disk, so it happens in a
+    background thread while the batch goes on (at most one save at a time); the final save
+    waits for it.
+    """
+
+    def __init__(self, path: Path, fingerprint: dict[str, Any]) -> None:
+        self.path = path
+        self.fingerprint = fingerprint
+        self._unsaved = 0
+        self._not_before = 0.0
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def completed(self, entries: dict[str, Summary]) -> None:
+        """One more item done: a background save every CACHE_EVERY items, at most once in
+        CACHE_SECONDS (saving rewrites the whole cache). A failed save fails the batch."""
+        self._unsaved += 1
+        if self._unsaved < CACHE_EVERY or time.monotonic() < self._not_before:
+            return
+        if self._thread is not None and self._thread.is_alive():
+            return  # the disk is slower than the batch: save when this one is done
+        self.save_in_background(entries)
+
+    def save_in_background(self, entries: dict[str, Summary]) -> None:
+        """Start a save of the entries as they are now, once the previous one is done."""
+        self.join()
+        if self._error is not None:
+            raise self._error
+        started = time.monotonic()
+        payload = self._payload(entries)  # a snapshot, taken here: the entries change
+        now = time.monotonic()
+        self._unsaved = 0
+        self._not_before = now + max(CACHE_SECONDS, CACHE_SPACING * (now - started))
+        self._thread = threading.Thread(
+            target=self._save_in_background, args=(payload,), name="gapcheck-cache"
+        )
+        self._thread.start()
+
+    def save(self, entries: dict[str, Summary]) -> None:
+        """Save now, once a background save is done (whose error this save supersedes)."""
+        self.join()
+        self._error = None
+        self._write(self._payload(entries))
+
+    def join(self) -> None:
+        """Wait for the background save, if any (before a fork: no thread runs then)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _payload(self, entries: dict[str, Summary]) -> bytes:
+        payload = {"fingerprint": self.fingerprint, "entries": entries}
+        return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
+
+    def _save_in_background(self, payload: bytes) -> None:
+        try:
+            self._write(payload)
+        except BaseException as error:  # raised in the main thread by the next save
+            self._error = error
+
+    def _write(self, payload: bytes) -> None:
+        sync_written()
+        atomic_write(self.path, payload)
 
 
 def _sha256_of(path: Path) -> str | None:
@@ -359,12 +534,12 @@ def _sha256_of(path: Path) -> str | None:
         return None
 
 
-def _unchanged(summary: Any, path: Path, outdir: Path) -> bool:
+def _unchanged(summary: Any, path: Path, outdir: str) -> bool:
     if not isinstance(summary, dict) or summary.get("input_sha256") != _sha256_of(path):
         return False
     files = summary.get("files")
     return isinstance(files, dict) and all(
-        isinstance(name, str) and "/" not in name and (outdir / name).is_file()
+        isinstance(name, str) and "/" not in name and os.path.isfile(os.path.join(outdir, name))
         for name in files.values()
     )
 
@@ -381,71 +556,116 @@ def run_batch(
     outdir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(outdir)
     pack = load_pack()
+    with _frozen_gc():
+        return _run(paths, options, progress, pack)
+
+
+def _run(
+    paths: Sequence[Path], options: BatchOptions, progress: Progress | None, pack: Pack
+) -> BatchOutcome:
+    outdir = options.outdir
+    folder = str(outdir)
     fingerprint = _fingerprint(pack.sha256, options.formats)
-    cache_path = outdir / CACHE_NAME
-    cached = {} if options.force else _load_cache(cache_path, fingerprint)
+    cache = _Cache(outdir / CACHE_NAME, fingerprint)
+    cached = {} if options.force else _load_cache(cache.path, fingerprint)
     entries: dict[str, Summary] = {}
+    #: Base slug -> the input that has it (the first one): later ones get unique slugs.
+    holders: dict[str, str] = {}
     outcome = BatchOutcome()
-    work: list[tuple[str, str]] = []
+    work: list[Item] = []
+    resolve = Resolver()
     for path in paths:
-        key = input_key(path)
+        key = resolve(path)
         if not _is_utf8(key):
             shown = key.encode("utf-8", "backslashreplace").decode("utf-8")
             message = f"{shown}: the file name is not valid UTF-8 (rename the file)"
             outcome.failures.append(BatchFailure(shown, message))
             continue
         summary = cached.get(key)
-        if summary is not None and _unchanged(summary, path, outdir):
+        if summary is not None and _unchanged(summary, path, folder):
             summary["input"] = str(path)
             entries[key] = summary
+            holders.setdefault(base_slug(summary["id"], summary["assessed_on"]), key)
             outcome.unchanged += 1
         else:
             work.append((str(path), key))
     total = len(paths) - len(outcome.failures)
     done = outcome.unchanged
-    since_save = 0
-    saved_at: float | None = None
     if progress is not None:
         progress(done, total)
 
-    def finished(item: tuple[str, str], status: str, value: Any) -> None:
-        nonlocal done, since_save, saved_at
+    def finished(item: Item, status: str, value: Any) -> None:
+        nonlocal done
+        shown, key = item
         if status == "ok":
-            entries[item[1]] = value
+            summary, temporaries = value
+            status, value = _guarded(
+                shown, lambda: _place(folder, key, summary, temporaries, holders)
+            )
+        if status == "ok":
+            entries[key] = value
             outcome.assessed += 1
         else:
-            outcome.failures.append(BatchFailure(item[0], str(value)))
+            outcome.failures.append(BatchFailure(shown, str(value)))
         done += 1
-        since_save += 1
-        if since_save >= CACHE_EVERY and (
-            saved_at is None or time.monotonic() - saved_at >= CACHE_SECONDS
-        ):
-            saved_at = time.monotonic()
-            _save_cache(cache_path, fingerprint, entries)
-            since_save = 0
+        cache.completed(entries)
         if progress is not None:
             progress(done, total)
 
-    setup = _WorkerSetup(str(outdir), tuple(chosen.value for chosen in options.formats), False)
+    setup = _WorkerSetup(folder, tuple(chosen.value for chosen in options.formats), False)
     try:
         if options.scheduler is not None:
             _run_dask(work, options.scheduler, dataclasses.replace(setup, in_pool=True), finished)
         elif options.jobs <= 1 or len(work) <= 1:
             _init_worker(setup)
+            gc.freeze()  # the pack and the compiled engine, as in a pool worker
             for item in work:
                 finished(item, *_assess_one(item))
         else:
             jobs = min(options.jobs, len(work))
-            _run_pool(work, jobs, dataclasses.replace(setup, in_pool=True), finished)
+            pool_setup = dataclasses.replace(setup, in_pool=True)
+            _run_pool(work, jobs, pool_setup, finished, before_fork=cache.join)
     except KeyboardInterrupt:
-        _save_cache(cache_path, fingerprint, entries)  # the next run does only the rest
+        cache.join()
+        _remove_stale_temporaries(outdir)  # of the items in flight: never given a name
+        cache.save(entries)  # the next run does only the rest
         raise
     _finalise_slugs(entries, outdir)
-    _save_cache(cache_path, fingerprint, entries)
+    cache.join()  # its temporary file is not stale
+    _remove_stale_temporaries(outdir)  # of workers that crashed
+    # The last reports go to disk while the portfolio is built: the final save's sync (which
+    # makes the portfolio durable too) then has little left to wait for.
+    cache.save_in_background(entries)
     outcome.summaries = sorted(entries.values(), key=summary_order)
     outcome.failures.sort(key=lambda failure: failure.input)
-    outcome.portfolio = write_portfolio_files(outdir, outcome, pack)
+    try:
+        outcome.portfolio = write_portfolio_files(outdir, outcome, pack, sync=False)
+    finally:
+        cache.save(entries)
     return outcome
+
+
+def _place(
+    outdir: str, key: str, summary: Summary, temporaries: dict[str, str], holders: dict[str, str]
+) -> Summary:
+    """Give a project's reports their final names: ``<base slug>.<ext>``, or with a hash of
+    its input's path when another input already has that base slug (:func:`_finalise_slugs`
+    then gives that one a hash too). Only the batch's own process names reports, so two
+    workers never write the same file."""
+    base = summary["slug"]
+    slug = base if holders.setdefault(base, key) == key else unique_slug(base, key)
+    files: dict[str, str] = {}
+    try:
+        for ext, temporary in temporaries.items():
+            name = f"{slug}.{ext}"
+            os.replace(temporary, os.path.join(outdir, name))
+            files[ext] = name
+    except BaseException:
+        _discard(temporaries)
+        raise
+    summary["slug"] = slug
+    summary["files"] = files
+    return summary
 
 
 def _is_utf8(text: str) -> bool:
@@ -457,12 +677,19 @@ def _is_utf8(text: str) -> bool:
 
 
 def _remove_stale_temporaries(outdir: Path) -> None:
-    """Remove the temporary files of writes a killed run left (``.<name>.<random>.tmp``, as
-    made by :func:`gapcheck.fsutil.atomic_write`); one batch at a time per OUTDIR."""
-    for path in outdir.glob(".*.tmp"):
-        if path.is_file():
+    """Remove the temporary files that writes left unfinished (``.<name>.<unique>.tmp``, as
+    made by :func:`gapcheck.fsutil.write_temporary`): a killed run's, or those of reports never
+    named (a crashed worker's, an interrupted run's). One batch at a time per OUTDIR."""
+    with os.scandir(outdir) as scan:
+        stale = [
+            entry.path
+            for entry in scan
+            if entry.name.startswith(".") and entry.name.endswith(".tmp") and len(entry.name) > 4
+        ]
+    for path in stale:
+        if os.path.isfile(path):
             with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+                os.unlink(path)
 
 
 def summary_order(summary: Summary) -> tuple[str, str, str]:
@@ -479,16 +706,24 @@ def _assess_chunk(chunk: tuple[Item, ...]) -> list[tuple[str, Any]]:
     return [_assess_one(item) for item in chunk]
 
 
-def _run_pool(work: Sequence[Item], jobs: int, setup: _WorkerSetup, finished: Finished) -> None:
+def _run_pool(
+    work: Sequence[Item],
+    jobs: int,
+    setup: _WorkerSetup,
+    finished: Finished,
+    before_fork: Callable[[], None],
+) -> None:
     """Run the work in a fork pool, in chunks; when a worker dies, find the item that killed it
-    by re-running the items that were in flight one at a time, and go on in a new pool."""
+    by re-running the items that were in flight one at a time, and go on in a new pool.
+    ``before_fork`` stops this process's other threads: a fork copies only the calling one."""
     context = multiprocessing.get_context("fork")
     chunk_size = _chunk_size(len(work), jobs)
     pending = deque(work)
     suspects: deque[Item] = deque()
     while pending or suspects:
+        before_fork()
         pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(setup,)
+            max_workers=jobs, mp_context=context, initializer=_init_pool_worker, initargs=(setup,)
         )
         try:
             if _isolate(pool, suspects, finished):
@@ -572,7 +807,7 @@ DASK_WINDOW = 64
 _DASK_LOCK = threading.Lock()
 
 
-def _dask_task(shown: str, key: str, raw: bytes, setup: _WorkerSetup) -> tuple[str, Any]:
+def _dask_task(shown: str, raw: bytes, setup: _WorkerSetup) -> tuple[str, Any]:
     """On a Dask worker: assess an input sent as bytes, return its summary and its reports
     (the client writes them: workers need no access to the inputs or OUTDIR). One at a time
     per process: durable-rules has one host per process."""
@@ -581,9 +816,7 @@ def _dask_task(shown: str, key: str, raw: bytes, setup: _WorkerSetup) -> tuple[s
     with _DASK_LOCK:
         if _STATE.get("setup") != setup:
             _init_worker(setup)
-        return _guarded(
-            shown, lambda: _assess_and_render(parse_document(raw, Path(shown)), shown, key)
-        )
+        return _guarded(shown, lambda: _assess_and_render(parse_document(raw, Path(shown)), shown))
 
 
 def _run_dask(
@@ -601,7 +834,6 @@ def _run_dask(
         raise InputError.single(
             "--executor dask", "needs Dask: pip install 'gapcheck[dask]'"
         ) from None
-    outdir = Path(setup.outdir)
     try:
         client = distributed.Client(scheduler, timeout=10)
     except (OSError, TimeoutError) as error:
@@ -619,7 +851,7 @@ def _run_dask(
             except OSError as error:
                 finished(item, "failed", f"{item[0]}: cannot read: {error.strerror or error}")
                 return None
-            future = client.submit(_dask_task, *item, raw, setup, pure=False)
+            future = client.submit(_dask_task, item[0], raw, setup, pure=False)
             items[future] = item
             return future
 
@@ -637,9 +869,13 @@ def _run_dask(
             else:
                 if status == "ok":
                     summary, outputs = value
-                    for name, data in outputs.items():
-                        atomic_write(outdir / name, data, sync=False)
-                    value = summary
+                    status, value = _guarded(
+                        item[0],
+                        lambda: (
+                            summary,
+                            _write_temporaries(setup.outdir, summary["slug"], outputs),
+                        ),
+                    )
                 finished(item, status, value)
             future.release()
 
@@ -688,8 +924,11 @@ def _finalise_slugs(entries: dict[str, Summary], outdir: Path) -> None:
 # --- the portfolio --------------------------------------------------------------------------
 
 
-def write_portfolio_files(outdir: Path, outcome: BatchOutcome, pack: Pack) -> list[Path]:
-    """portfolio.json, .csv and .html (:mod:`gapcheck.portfolio`) from the summaries."""
+def write_portfolio_files(
+    outdir: Path, outcome: BatchOutcome, pack: Pack, *, sync: bool = True
+) -> list[Path]:
+    """portfolio.json, .csv and .html (:mod:`gapcheck.portfolio`) from the summaries; ``sync``
+    as for :func:`gapcheck.portfolio.write_portfolio`."""
     from gapcheck.assessment import PackRef  # noqa: PLC0415
     from gapcheck.portfolio import (  # noqa: PLC0415 - heavy: jinja2
         Failure,
@@ -704,7 +943,7 @@ def write_portfolio_files(outdir: Path, outcome: BatchOutcome, pack: Pack) -> li
         pack.area_titles,
         {loaded.rule.id: loaded.rule.title for loaded in pack.rules},
     )
-    return write_portfolio(outdir, portfolio)
+    return write_portfolio(outdir, portfolio, sync=sync)
 
 
 def project_summary(summary: Summary) -> ProjectSummary:
