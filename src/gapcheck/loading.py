@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import gc
 import hashlib
 import json
 import os
@@ -104,7 +105,6 @@ def parse_document(raw: bytes, path: Path) -> Document:
     text = _decode(raw, path)
     if file_format == "yaml":
         data = _load_yaml(text, path)
-        _walk(data, path)
     else:
         data = _load_json(text, path)
         _check_json_duplicates(text, _walk(data, path), path)
@@ -325,6 +325,30 @@ def _line(node: Node) -> int:
     return node.start_mark.line + 1
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+# What a plain scalar resolves to, and the values built from scalars, are remembered across
+# files: the same keys and answers recur in every file. Only short texts are remembered, and a
+# full memo is emptied, so memory stays small whatever the input.
+_MEMO_TEXT_CHARS = 64
+_MEMO_ENTRIES = 4096
+_RESOLVED: dict[str, str] = {}
+# Tags whose values are immutable (None, bool, int, float, date, datetime, bytes), so one
+# object can stand for every occurrence of the same text.
+_BUILT_SCALARS: dict[str, dict[str, Any]] = {
+    f"tag:yaml.org,2002:{name}": {}
+    for name in ("null", "bool", "int", "float", "timestamp", "binary")
+}
+_UNSET = object()
+
+
+def _remember(memo: dict[str, Any], text: str, value: Any) -> None:
+    if len(memo) >= _MEMO_ENTRIES:
+        memo.clear()
+    memo[text] = value
+
+
 class _Loader(yaml.CSafeLoader):
     """The C safe loader, refusing what an answers file must not contain.
 
@@ -356,14 +380,127 @@ class _Loader(yaml.CSafeLoader):
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
 
+    # The composer calls the three resolver methods below for every node. The safe loader has
+    # no path resolvers (a test pins that), so the stock descend/ascend do nothing, and a plain
+    # scalar's tag depends on its text only.
+
+    def descend_resolver(self, current_node: Node | None, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        """The stock tag resolution, remembered for short plain scalars."""
+        if kind is not ScalarNode:
+            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call,no-any-return]
+        if not implicit[0]:  # quoted: always text
+            return _STR_TAG
+        tag = _RESOLVED.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            if len(value) <= _MEMO_TEXT_CHARS:
+                _remember(_RESOLVED, value, tag)
+        return tag
+
 
 class _StrictLoader(_Loader):
-    """Also refuses aliases: used when the text contains "&", i.e. may define an anchor."""
+    """Also refuses aliases: used when the text may define an anchor (see _MAY_BE_ANCHOR)."""
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         if node in self.constructed_objects:  # built before: this is an alias to it
             raise _Problem(_ALIAS_MESSAGE + " (anchor defined here)", _line(node), _ALIAS_EXPECTED)
         return super().construct_object(node, deep=deep)
+
+
+class _Unusual(Exception):
+    """The fast pass met something it leaves to the stock constructor."""
+
+
+class _FastLoader(_StrictLoader):
+    """Builds ordinary documents in one tight pass over the nodes; the rest the stock way.
+
+    An answers file holds text keys, plain values, lists and mappings. These are built here
+    directly, without PyYAML's per-node dispatch, generators and bookkeeping. Anything else
+    (another tag, a key that is not text or is repeated, a merge key, a value that fails to
+    build, a node met twice) sends the whole document through the stock constructor instead,
+    which returns or raises exactly what it always did. Used only for texts that cannot
+    define an anchor, so no node is met twice; that is checked for lists and mappings anyway,
+    as a guard against expanding an alias bomb.
+    """
+
+    checked = False
+    """True once the fast pass built the document: it then counted the values and saw no
+    list or mapping twice, which is what _walk would check."""
+
+    def construct_document(self, node: Node) -> Any:
+        try:
+            data = self._build(node)
+        except Exception:  # redo it the stock way, which reports any problem
+            return super().construct_document(node)
+        self.checked = True
+        return data
+
+    def _build(self, root: Node) -> Any:
+        constructors = self.yaml_constructors
+        met: set[int] = set()
+        values = 1 if root.__class__ is not ScalarNode else 0  # counted as _walk counts
+
+        def scalar(node: Node) -> Any:
+            tag = node.tag
+            if tag == _STR_TAG:
+                return node.value
+            built = _BUILT_SCALARS[tag]  # KeyError (stock path) for any other tag
+            text = node.value
+            value = built.get(text, _UNSET)
+            if value is _UNSET:
+                value = constructors[tag](self, node)
+                if len(text) <= _MEMO_TEXT_CHARS:
+                    _remember(built, text, value)
+            return value
+
+        def build(node: Node) -> Any:
+            nonlocal values
+            if node.__class__ is ScalarNode:
+                return scalar(node)
+            if id(node) in met:
+                raise _Unusual
+            met.add(id(node))
+            items = node.value
+            if node.__class__ is MappingNode and node.tag == _MAP_TAG:
+                values += 2 * len(items)
+                mapping = {
+                    (
+                        key.value
+                        if key.__class__ is ScalarNode and key.tag == _STR_TAG
+                        else unusual()
+                    ): (
+                        item.value
+                        if item.__class__ is ScalarNode and item.tag == _STR_TAG
+                        else build(item)
+                    )
+                    for key, item in items
+                }
+                if len(mapping) != len(items):  # a repeated key
+                    raise _Unusual
+                return mapping
+            if node.__class__ is SequenceNode and node.tag == _SEQ_TAG:
+                values += len(items)
+                return [
+                    item.value
+                    if item.__class__ is ScalarNode and item.tag == _STR_TAG
+                    else build(item)
+                    for item in items
+                ]
+            raise _Unusual
+
+        def unusual() -> str:
+            raise _Unusual
+
+        data = build(root)
+        if values > MAX_NODES:
+            raise _Unusual
+        return data
 
 
 def _guarded(
@@ -419,12 +556,19 @@ def _duplicate_key(key: str, key_node: Node, mapping_node: MappingNode) -> _Prob
     )
 
 
+# Aliases need an anchor, i.e. "&" at the start of a token followed by its name. No token that
+# ends in a letter, digit or "_" can be directly followed by another one (plain scalars and
+# tags take the "&" in; anchors, aliases and directives must be followed by a space or an
+# indicator), so "R&D" or "Power & Light" cannot define one. Any other "&" might. (The
+# pattern starts with the "&" itself so that the regex engine can skip ahead to it quickly.)
+_MAY_BE_ANCHOR = re.compile(r"&(?<!\w&)[^ \t\r\n]")
+
+
 def _load_yaml(text: str, path: Path) -> Any:
+    """Parse YAML text, refusing what an answers file must not contain (see the module doc)."""
     _check_yaml_depth(text, path)
-    # Aliases need an anchor, and an anchor needs "&": skip the per-node alias check otherwise.
-    loader = _StrictLoader if "&" in text else _Loader
     try:
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - a subclass of CSafeLoader
+        data, checked = _construct_yaml(text)
     except _Problem as problem:
         raise InputError.single(
             path,
@@ -439,7 +583,26 @@ def _load_yaml(text: str, path: Path) -> Any:
         raise _too_deep(path, None) from None
     if data is None and _yaml_is_empty(text):
         raise InputError.single(path, "the file is empty", expected=_EXPECTED_CONTENT)
+    if not checked:
+        _walk(data, path)
     return data
+
+
+def _construct_yaml(text: str) -> tuple[Any, bool]:
+    """The document in ``text``, and whether its values were already counted and checked."""
+    loader = (_StrictLoader if _MAY_BE_ANCHOR.search(text) else _FastLoader)(text)
+    # The composed nodes are garbage once the document is built, and reference counting frees
+    # them; their allocation would set off the cyclic garbage collector again and again for
+    # nothing, so it is paused meanwhile (it then sees only the objects that survive).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        data = loader.get_single_data()
+    finally:
+        loader.dispose()
+        if collecting:
+            gc.enable()
+    return data, isinstance(loader, _FastLoader) and loader.checked
 
 
 def _problem_field(text: str, problem: _Problem) -> str | None:
