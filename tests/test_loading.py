@@ -252,6 +252,14 @@ def test_directory(tmp_path: Path) -> None:
     assert _error(directory).problems[0].message == "is a directory"
 
 
+@pytest.mark.parametrize("name", ["answers.yaml", "answers.JSON", "answers", "answers.txt"])
+def test_directory_is_named_before_its_extension(tmp_path: Path, name: str) -> None:
+    directory = tmp_path / name
+    directory.mkdir()
+    problem = _error(directory).problems[0]
+    assert (problem.message, problem.expected) == ("is a directory", "an answers file")
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 def test_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
     fifo = tmp_path / "answers.yaml"

@@ -50,6 +50,7 @@ Location = tuple[str | int, ...]
 _EXTENSIONS: dict[str, Format] = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 _EXPECTED_EXTENSIONS = "a .yaml, .yml or .json file"
 _EXPECTED_CONTENT = "a mapping with format_version, project, respondents"
+_DIRECTORY_EXPECTED = "an answers file"
 _LIMIT_TEXT = f"at most 1 MiB = {MAX_FILE_BYTES:,} bytes"
 _ALIAS_MESSAGE = "YAML anchors and aliases (&/*) are not allowed in answers files"
 _ALIAS_EXPECTED = "every value written out in full"
@@ -91,15 +92,22 @@ class Document:
 
 def read_document(path: Path) -> Document:
     """Read and parse the answers file at ``path``; raise InputError for any bad input."""
-    if path.is_dir():
-        raise InputError.single(path, "is a directory", expected="an answers file")
-    _format_of(path)  # a wrong extension is reported before reading the file
-    return parse_document(_read_bytes(path), path)
+    file_format = _EXTENSIONS.get(path.suffix.lower())
+    if file_format is None:  # a wrong extension is reported before reading the file
+        if path.is_dir():  # ... unless it is a directory
+            raise _is_a_directory(path, _DIRECTORY_EXPECTED)
+        file_format = _format_of(path)  # raises: the extension is not an answers file's
+    # A directory with an answers file's extension is noticed on opening it, not by an extra
+    # stat of every file.
+    return _parse(_read_bytes(path, directory_expected=_DIRECTORY_EXPECTED), path, file_format)
 
 
 def parse_document(raw: bytes, path: Path) -> Document:
     """Parse answers already read from ``path`` (whose extension gives the format)."""
-    file_format = _format_of(path)
+    return _parse(raw, path, _format_of(path))
+
+
+def _parse(raw: bytes, path: Path, file_format: Format) -> Document:
     if len(raw) > MAX_FILE_BYTES:
         raise _too_big(path, f"{len(raw):,} bytes")
     text = _decode(raw, path)
@@ -134,16 +142,16 @@ def _format_of(path: Path) -> Format:
     return file_format
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, directory_expected: str = "a file") -> bytes:
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except (FileNotFoundError, NotADirectoryError):
         raise InputError.single(path, "file not found") from None
     except IsADirectoryError:
-        raise InputError.single(path, "is a directory", expected="a file") from None
+        raise _is_a_directory(path, directory_expected) from None
     except PermissionError:
         if path.is_dir():  # Windows refuses to open directories with EACCES
-            raise InputError.single(path, "is a directory", expected="a file") from None
+            raise _is_a_directory(path, directory_expected) from None
         raise InputError.single(path, "permission denied: the file cannot be read") from None
     except OSError as exc:
         raise InputError.single(path, f"cannot open the file: {exc.strerror}") from None
@@ -152,7 +160,7 @@ def _read_bytes(path: Path) -> bytes:
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise InputError.single(path, "is a directory", expected="a file")
+            raise _is_a_directory(path, directory_expected)
         if not stat.S_ISREG(info.st_mode):
             raise InputError.single(path, "is not a regular file", expected="a file")
         if info.st_size > MAX_FILE_BYTES:
@@ -165,6 +173,10 @@ def _read_bytes(path: Path) -> bytes:
     if len(raw) > MAX_FILE_BYTES:  # the file grew after fstat
         raise _too_big(path, f"more than {MAX_FILE_BYTES:,} bytes")
     return raw
+
+
+def _is_a_directory(path: Path, expected: str) -> InputError:
+    return InputError.single(path, "is a directory", expected=expected)
 
 
 def _read_at_most(fd: int, limit: int, first: int) -> bytes:
