@@ -764,3 +764,91 @@ def test_a_batch_leaves_the_callers_garbage_collector_as_it_was(tmp_path: Path) 
     finally:
         gc.unfreeze()
     assert any(tracked is callers for tracked in gc.get_objects())
+
+
+def _portfolio_of_samples() -> Any:
+    from gapcheck.assessment import PackRef, assess_file
+    from gapcheck.pack import load_pack
+    from gapcheck.portfolio import build_portfolio, summarize
+
+    pack = load_pack()
+    summaries = [
+        summarize(assess_file(path, pack), path.stem, str(path), {"json": f"{path.stem}.json"})
+        for path in SAMPLES
+    ]
+    ref = PackRef(pack.name, pack.version, pack.sha256)
+    return build_portfolio(summaries, [], ref, pack.area_titles, {"f": "F"})
+
+
+def test_the_portfolio_page_rendered_apart_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gapcheck.portfolio
+
+    portfolio = _portfolio_of_samples()
+    here, apart, fallback = tmp_path / "here", tmp_path / "apart", tmp_path / "fallback"
+    for folder in (here, apart, fallback):
+        folder.mkdir()
+    gapcheck.portfolio.write_portfolio(here, portfolio)
+    called: list[int] = []
+    written = gapcheck.batch._write_portfolio_html_apart(
+        apart, portfolio, False, lambda: called.append(os.getpid())
+    )
+    assert called == [os.getpid()]
+    assert [path.name for path in written] == ["portfolio.json", "portfolio.csv", "portfolio.html"]
+    # A child that fails: this process renders the page itself.
+    parent = os.getpid()
+    real = gapcheck.portfolio.render_portfolio_html
+
+    def fails_in_the_child(*args: Any, **kwargs: Any) -> str:
+        if os.getpid() != parent:
+            raise RenderError("template portfolio.html: broken in the child")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gapcheck.portfolio, "render_portfolio_html", fails_in_the_child)
+    gapcheck.batch._write_portfolio_html_apart(fallback, portfolio, False, None)
+    for name in PORTFOLIO:
+        expected = (here / name).read_bytes()
+        assert (apart / name).read_bytes() == expected, name
+        assert (fallback / name).read_bytes() == expected, name
+    assert sorted(p.name for p in apart.iterdir()) == sorted(PORTFOLIO)
+
+
+def test_a_portfolio_page_that_cannot_be_rendered_apart_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gapcheck.portfolio
+
+    def broken(*args: Any, **kwargs: Any) -> str:
+        raise RenderError("template portfolio.html: broken")
+
+    monkeypatch.setattr(gapcheck.portfolio, "render_portfolio_html", broken)
+    with pytest.raises(RenderError, match="broken"):
+        gapcheck.batch._write_portfolio_html_apart(tmp_path, _portfolio_of_samples(), False, None)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_batch_with_two_processes_renders_the_page_apart_with_the_same_outputs(
+    portfolio: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gapcheck.portfolio
+
+    real = gapcheck.portfolio.render_portfolio_html
+    renderers = tmp_path / "renderers"
+
+    def render(*args: Any, **kwargs: Any) -> str:
+        with renderers.open("a") as stream:  # a file: the child's memory is its own
+            stream.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gapcheck.portfolio, "render_portfolio_html", render)
+    monkeypatch.setattr(gapcheck.batch, "HTML_APART_MIN_PROJECTS", 0)
+    outputs = []
+    for name, jobs in (("one", "1"), ("two", "2")):
+        outdir = tmp_path / name
+        run("batch", str(portfolio), "-o", str(outdir), "--format", "json", "--jobs", jobs)
+        outputs.append({p.name: p.read_bytes() for p in outdir.iterdir() if p.name != CACHE_NAME})
+    assert outputs[0] == outputs[1]
+    here, apart = renderers.read_text().split()
+    assert int(here) == os.getpid()
+    assert int(apart) != os.getpid()

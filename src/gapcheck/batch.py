@@ -63,7 +63,7 @@ from gapcheck.fsutil import atomic_write, sync_written, write_temporary
 if TYPE_CHECKING:
     from gapcheck.loading import Document
     from gapcheck.pack import Pack
-    from gapcheck.portfolio import ProjectSummary
+    from gapcheck.portfolio import Portfolio, ProjectSummary
 
 CACHE_NAME = ".gapcheck-cache.json"
 CACHE_VERSION = 1
@@ -74,6 +74,9 @@ CACHE_VERSION = 1
 CACHE_EVERY = 50
 CACHE_SECONDS = 1.0
 CACHE_SPACING = 20
+#: A batch with more processes than one renders portfolio.html in a process of its own from
+#: this many projects on (below, the fork costs more than it saves).
+HTML_APART_MIN_PROJECTS = 1000
 ANSWERS_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 #: Longest project-id part of a slug.
 SLUG_ID_MAX = 60
@@ -633,13 +636,21 @@ def _run(
     _finalise_slugs(entries, outdir)
     cache.join()  # its temporary file is not stale
     _remove_stale_temporaries(outdir)  # of workers that crashed
-    # The last reports go to disk while the portfolio is built: the final save's sync (which
-    # makes the portfolio durable too) then has little left to wait for.
-    cache.save_in_background(entries)
     outcome.summaries = sorted(entries.values(), key=summary_order)
     outcome.failures.sort(key=lambda failure: failure.input)
     try:
-        outcome.portfolio = write_portfolio_files(outdir, outcome, pack, sync=False)
+        outcome.portfolio = write_portfolio_files(
+            outdir,
+            outcome,
+            pack,
+            sync=False,
+            # The last reports go to disk while the portfolio is rendered: the final save's
+            # sync (which makes the portfolio durable too) then has little left to wait for.
+            meanwhile=lambda: cache.save_in_background(entries),
+            html_apart=options.scheduler is None
+            and options.jobs > 1
+            and len(outcome.summaries) >= HTML_APART_MIN_PROJECTS,
+        )
     finally:
         cache.save(entries)
     return outcome
@@ -925,10 +936,19 @@ def _finalise_slugs(entries: dict[str, Summary], outdir: Path) -> None:
 
 
 def write_portfolio_files(
-    outdir: Path, outcome: BatchOutcome, pack: Pack, *, sync: bool = True
+    outdir: Path,
+    outcome: BatchOutcome,
+    pack: Pack,
+    *,
+    sync: bool = True,
+    meanwhile: Callable[[], None] | None = None,
+    html_apart: bool = False,
 ) -> list[Path]:
     """portfolio.json, .csv and .html (:mod:`gapcheck.portfolio`) from the summaries; ``sync``
-    as for :func:`gapcheck.portfolio.write_portfolio`."""
+    as for :func:`gapcheck.portfolio.write_portfolio`. ``meanwhile`` is called once the
+    portfolio is built, before it is rendered. ``html_apart``: the HTML page (most of the
+    time) is rendered in a forked process while this one renders the JSON and the CSV, for a
+    batch allowed more than one process (so it has a core to spare); the files are the same."""
     from gapcheck.assessment import PackRef  # noqa: PLC0415
     from gapcheck.portfolio import (  # noqa: PLC0415 - heavy: jinja2
         Failure,
@@ -943,7 +963,49 @@ def write_portfolio_files(
         pack.area_titles,
         {loaded.rule.id: loaded.rule.title for loaded in pack.rules},
     )
+    if html_apart:
+        return _write_portfolio_html_apart(outdir, portfolio, sync, meanwhile)
+    if meanwhile is not None:
+        meanwhile()
     return write_portfolio(outdir, portfolio, sync=sync)
+
+
+def _write_portfolio_html_apart(
+    outdir: Path, portfolio: Portfolio, sync: bool, meanwhile: Callable[[], None] | None
+) -> list[Path]:
+    """write_portfolio, with the HTML page rendered and written by a forked child. Should the
+    child fail, the page is rendered here again, which raises what it raises (before the JSON
+    and CSV are written, as write_portfolio does). Forks before ``meanwhile``, which may start
+    a thread: a fork copies only the thread that calls it."""
+    from gapcheck.portfolio import (  # noqa: PLC0415
+        CSV_NAME,
+        HTML_NAME,
+        JSON_NAME,
+        render_csv,
+        render_json,
+        render_portfolio_html,
+    )
+
+    paths = [outdir / JSON_NAME, outdir / CSV_NAME, outdir / HTML_NAME]
+    child = os.fork()
+    if child == 0:
+        status = 1
+        try:
+            atomic_write(paths[2], render_portfolio_html(portfolio).encode("utf-8"), sync=sync)
+            status = 0
+        finally:
+            os._exit(status)  # nothing of the parent's to flush or clean up here
+    try:
+        if meanwhile is not None:
+            meanwhile()
+        outputs = [render_json(portfolio), render_csv(portfolio)]
+    finally:
+        _, status = os.waitpid(child, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        outputs.append(render_portfolio_html(portfolio).encode("utf-8"))
+    for path, data in zip(paths, outputs, strict=False):
+        atomic_write(path, data, sync=sync)
+    return paths
 
 
 def project_summary(summary: Summary) -> ProjectSummary:
