@@ -261,7 +261,8 @@ def base_slug(project_id: str, assessed_on: str) -> str:
 
 
 def input_key(path: Path) -> str:
-    """The cache key of an input: its absolute, resolved path."""
+    """The cache key of an input: its absolute, resolved path (:class:`Resolver` gives the same
+    for many inputs at once)."""
     return str(path.resolve())
 
 
@@ -320,7 +321,8 @@ def _init_pool_worker(setup: _WorkerSetup) -> None:
 @contextlib.contextmanager
 def _frozen_gc() -> Iterator[None]:
     """``gc.freeze()`` (see _init_pool_worker) for the length of a batch, in a process that goes
-    on afterwards: what it loads during the batch is frozen as it goes (freeze again)."""
+    on afterwards (a batch without a pool freezes again once the engine is compiled). Undone at
+    the end, unless the caller had frozen objects of its own."""
     frozen_before = gc.get_freeze_count()
     gc.freeze()
     try:
