@@ -7,12 +7,10 @@ action plan sorted by priority, the radar chart's geometry, the respondents' agr
 Templates only lay it out; escaping stays in Jinja.
 
 ``render_html`` and ``render_markdown`` render the bundled templates (``templates/``, found
-through ``jinja2.PackageLoader`` only). gapcheck's own HTML report is written without Jinja's
-per-value overhead by ``gapcheck.formats.html.render_bundled``, byte for byte what Jinja
-renders from those templates (``render_with_jinja``). With ``--templates DIR`` a consultant's
-folder comes first and everything runs in Jinja's immutable sandbox. Environments and compiled
-templates are cached per templates folder. Every template problem becomes a
-:class:`RenderError` naming the template file and line.
+through ``jinja2.PackageLoader`` only). With ``--templates DIR`` a consultant's folder comes
+first and everything runs in Jinja's immutable sandbox. Environments and compiled templates
+are cached per templates folder. Every template problem becomes a :class:`RenderError`
+naming the template file and line.
 """
 
 from __future__ import annotations
@@ -879,23 +877,7 @@ def environment(templates: Path | None, kind: Kind) -> jinja2.Environment:
 
 
 def render_text(view: ReportView, kind: Kind, templates: Path | None = None) -> str:
-    """Render a view with the report template of one kind; RenderError on template problems.
-
-    gapcheck's own HTML report is written by ``gapcheck.formats.html.render_bundled``, the same
-    bytes as Jinja renders from the bundled templates, several times faster; a consultant's
-    templates, and the bundled ones once changed until that renderer follows, go through Jinja.
-    """
-    if kind == "html" and templates is None:
-        from gapcheck.formats import html  # noqa: PLC0415 - it imports this module
-
-        if html.direct_renderer_applies():
-            return html.render_bundled(view)
-    return render_with_jinja(view, kind, templates)
-
-
-def render_with_jinja(view: ReportView, kind: Kind, templates: Path | None = None) -> str:
-    """Render a view through Jinja (the templates themselves); RenderError on template
-    problems."""
+    """Render a view with the report template of one kind; RenderError on template problems."""
     env = environment(templates, kind)
     name = _TEMPLATES[kind]
     try:
