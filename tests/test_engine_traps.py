@@ -334,3 +334,52 @@ def test_trap12_engine_asserts_only_findings_that_rules_read() -> None:
     # beta-unready fires without being asserted as a fact, and nothing goes wrong.
     answers = make_answers({"ptype": "beta", "phase": "planning"}, {**CALM, "beta_ready": "no"})
     assert fired_ids(answers) == ["beta-unready"]
+
+
+# TRAP 14: glibc returns each session's memory to the system, and faults it in again ------------
+
+FAULTS_PER_ASSESSMENT = """
+import resource, sys
+from pathlib import Path
+from gapcheck import engine
+if sys.argv[1] == "default-malloc":
+    engine._keep_freed_memory = lambda: False
+from gapcheck.answers import validate_answers
+from gapcheck.loading import Document
+from gapcheck.pack import load_pack
+from gapcheck.synthetic import generate_portfolio
+pack = load_pack()
+compiled_pack = engine.compiled(pack)
+portfolio = [
+    validate_answers(Document(Path("p.yaml"), raw, "", "yaml", ""), pack)
+    for raw in generate_portfolio(pack, 300, 2026)
+]
+for answers in portfolio[:20]:
+    compiled_pack.run(answers)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for answers in portfolio:
+    compiled_pack.run(answers)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+print((after - before) / len(portfolio))
+"""
+
+
+def faults_per_assessment(mode: str) -> float:
+    result = subprocess.run(
+        [sys.executable, "-c", FAULTS_PER_ASSESSMENT, mode],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return float(result.stdout)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_trap14_sessions_reuse_freed_memory_instead_of_faulting_it_in() -> None:
+    assert engine._keep_freed_memory()
+    # Raw: with glibc's defaults each session's ~1 MB of state is returned to the system when
+    # the session is deleted and faulted in again by the next one (~200 pages a project).
+    assert faults_per_assessment("default-malloc") > 50
+    # Avoided: the engine's host keeps freed memory for reuse.
+    assert faults_per_assessment("engine") < 5

@@ -27,11 +27,18 @@ reproduces each trap against this module:
 11. A ruleset costs memory and can't be unregistered: one per pack content, cached.
 12. Asserting a finding no rule reads raises inside durable: only findings some rule reads are
     asserted as facts; the others are recorded directly.
+14. (Measured here, not in the notes.) Every session allocates about 1 MB of state (8 KB per
+    join node of the ruleset) and ``delete_state`` frees it; glibc hands that memory back to
+    the system each time, so the next session page-faults it in again. In a process holding
+    other data this made assessments 2-2.5x slower (880 us against 360 us a project). The host
+    asks glibc to keep freed memory for reuse (``mallopt``), once per process.
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -108,9 +115,36 @@ def _get_host() -> Any:
             def get_action(self, action_name: str) -> Any:
                 return _no_action
 
+        _keep_freed_memory()
         _host = _Host()
         _native = durable_rules_engine
     return _host
+
+
+#: glibc's mallopt parameters (malloc.h).
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+
+
+def _keep_freed_memory() -> bool:
+    """TRAP 14: let glibc keep the memory durable frees with each session, for the next one.
+
+    Blocks up to 32 MB come from the heap instead of their own mappings, and the heap is only
+    trimmed once 128 MB lie free at its top: peak memory is unchanged, the memory is reused
+    instead of being returned and faulted in again. True when the settings took effect.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc: its allocator has other habits
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    mallopt.restype = ctypes.c_int
+    return bool(
+        mallopt(_M_MMAP_THRESHOLD, 32 * 1024 * 1024)
+        and mallopt(_M_TRIM_THRESHOLD, 128 * 1024 * 1024)
+    )
 
 
 # --- facts -----------------------------------------------------------------------------------
