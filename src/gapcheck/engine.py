@@ -28,10 +28,12 @@ reproduces each trap against this module:
 12. Asserting a finding no rule reads raises inside durable: only findings some rule reads are
     asserted as facts; the others are recorded directly.
 14. (Measured here, not in the notes.) Every session allocates about 1 MB of state (8 KB per
-    join node of the ruleset) and ``delete_state`` frees it; glibc hands that memory back to
-    the system each time, so the next session page-faults it in again. In a process holding
-    other data this made assessments 2-2.5x slower (880 us against 360 us a project). The host
-    asks glibc to keep freed memory for reuse (``mallopt``), once per process.
+    join node of the ruleset) and ``delete_state`` frees it. Whether glibc hands that memory
+    back to the system, for the next session to page-fault in again, depends on what else the
+    process allocates meanwhile: with a driver that held each session's action messages until
+    its end it did every time (about 200 page faults, assessments 3x slower: 880 us against
+    290 us a project). The host asks glibc to keep freed memory for reuse (``mallopt``), once
+    per process, so that no allocation pattern brings it back.
 """
 
 from __future__ import annotations
@@ -178,47 +180,83 @@ class _Encoding:
 
     #: Questions whose answer goes into the fact as it is (most of them).
     plain: frozenset[str]
+    #: The same, in questionnaire order: the order of a validated set's answers.
+    plain_in_order: tuple[str, ...]
     #: Questions whose answer is converted first (dates, free text, multiple choice).
-    converted: Mapping[str, int]
+    converted: tuple[tuple[str, int], ...]
     #: The field holding a special answer ("don't know", "not applicable"), per question.
     special_fields: Mapping[str, str]
+    #: Whether the fact takes most of a set's answers: then the answers are copied and the few
+    #: others dropped, rather than the fields picked one by one.
+    wide: bool
 
 
 def _encoding(pack: Pack, question_ids: Iterable[str]) -> _Encoding:
     ids = list(question_ids)
     kinds = {q: _ENCODINGS.get(pack.questions[q].question.type, _PLAIN) for q in ids}
+    plain = frozenset(q for q, kind in kinds.items() if kind == _PLAIN)
     return _Encoding(
-        plain=frozenset(q for q, kind in kinds.items() if kind == _PLAIN),
-        converted={q: kind for q, kind in kinds.items() if kind != _PLAIN},
+        plain=plain,
+        plain_in_order=tuple(q for q in pack.questions if q in plain),
+        converted=tuple((q, kind) for q, kind in kinds.items() if kind != _PLAIN),
         special_fields={q: q + _STATE_SUFFIX for q in ids},
+        wide=len(plain) > _NARROW_FIELDS,
     )
 
 
-def _encode_set(encoding: _Encoding, answers: AnswerSet, fact: Json) -> None:
-    """Add the answers the rules read to a fact; special answers go to a field of their own."""
+#: Up to this many plain fields, picking a set's fields one by one is the faster way.
+_NARROW_FIELDS = 16
+
+
+def _fields(encoding: _Encoding, answers: AnswerSet) -> Json:
+    """The fields a fact takes from a set of answers, in the answers' order: those used as they
+    are, then converted ones, then special answers, each in a field of its own."""
     values = answers.values
-    plain = encoding.plain
-    fact.update({q: value for q, value in values.items() if q in plain})
-    converted = encoding.converted
-    if converted:
-        for question_id, kind in converted.items():
-            if question_id not in values:
-                continue
-            value = values[question_id]
-            if kind == _DATE:
-                fact[question_id] = value.toordinal()  # type: ignore[union-attr]
-            elif kind == _TEXT:
-                fact[question_id] = 1
-            else:
-                assert isinstance(value, tuple)
-                fact[question_id] = len(value)
-                for choice in value:
-                    fact[question_id + _CHOICE_SEPARATOR + choice] = 1
-    if len(answers.states) != len(values):
+    if encoding.wide:
+        # Copying the answers and dropping the few the rules don't read is about twice as
+        # fast as picking the fields one by one; the order is the same.
+        fields = dict(values)
+        for question_id in values.keys() - encoding.plain:
+            del fields[question_id]
+    else:
+        fields = {q: values[q] for q in encoding.plain_in_order if q in values}
+    for question_id, kind in encoding.converted:
+        if question_id not in values:
+            continue
+        value = values[question_id]
+        if kind == _DATE:
+            fields[question_id] = value.toordinal()  # type: ignore[union-attr]
+        elif kind == _TEXT:
+            fields[question_id] = 1
+        else:
+            assert isinstance(value, tuple)
+            fields[question_id] = len(value)
+            for choice in value:
+                fields[question_id + _CHOICE_SEPARATOR + choice] = 1
+    states = answers.states
+    if len(states) != len(values):
         special_fields = encoding.special_fields
-        for question_id, state in answers.states.items():
-            if state is not AnswerState.answered and question_id in special_fields:
-                fact[special_fields[question_id]] = state.value
+        for question_id, state in states.items():
+            if state is not _ANSWERED and question_id in special_fields:
+                fields[special_fields[question_id]] = state.value
+    return fields
+
+
+_ANSWERED = AnswerState.answered
+
+
+def _fact_text(head: str, fields: Json) -> str:
+    """A fact's JSON text: ``head``, its first fields as JSON without the closing brace, then
+    ``fields``."""
+    if not fields:
+        return head + "}"
+    return head + "," + orjson.dumps(fields).decode()[1:]
+
+
+_CONTEXT_HEAD = '{"sid":"' + _SESSION_ID + '","kind":"ctx"'
+_RESPONDENT_HEAD = '{"sid":"' + _SESSION_ID + '","kind":"resp","ri":'
+_PEER_HEAD = '{"sid":"' + _SESSION_ID + '","kind":"peer","ri":'
+_END_TEXT = '{"sid":"' + _SESSION_ID + '","kind":"end"}'
 
 
 # --- compiling conditions --------------------------------------------------------------------
@@ -497,8 +535,7 @@ class CompiledPack:
         self._peer_groups = _peer_groups(
             [alternative for _, alternatives in expanded for alternative in alternatives]
         )
-        #: What to do when a durable rule fires: record a finding, or assert stage N (0: none).
-        self._handlers: dict[str, _AlternativePlan | int] = {}
+        plans: dict[str, _AlternativePlan] = {}
         definition: dict[str, Json] = {}
         fields: set[str] = set()
         for loaded, alternatives in expanded:
@@ -506,7 +543,7 @@ class CompiledPack:
                 name = f"{loaded.rule.id}#{index}"
                 rule_json, plan = self._compile_alternative(loaded, index, alternative)
                 definition[name] = rule_json
-                self._handlers[name] = plan
+                plans[name] = plan
                 fields.update(plan.answer_questions)
         self._field_questions = tuple(q for q in pack.questions if q in fields)
         project_ids = {info.question.id for info in pack.project_questions()}
@@ -519,21 +556,23 @@ class CompiledPack:
         peer_groups: dict[str, list[str]] = {}
         for question_id, group in self._peer_groups.items():
             peer_groups.setdefault(group, []).append(question_id)
-        self._peer_encodings = {
-            group: _encoding(pack, question_ids) for group, question_ids in peer_groups.items()
-        }
+        #: Per peer group, its field (JSON, comma first) and its questions' encoding.
+        self._peer_encodings = [
+            (',"pq":' + _dumps(group), _encoding(pack, question_ids))
+            for group, question_ids in peer_groups.items()
+        ]
         self._check_field_count()
         # TRAP 6: the end rule always matches, so every session can be deleted safely. It also
         # opens the first stage of rules that read the absence of a finding (TRAP 3).
         definition["gapcheck-end"] = {"all": [{"e": {"kind": "end"}}], "pri": 1}
-        self._handlers["gapcheck-end"] = 1 if self._stage_count >= 1 else 0
+        opened = {"gapcheck-end": 1 if self._stage_count >= 1 else 0}
         for stage in range(1, self._stage_count):
             name = f"gapcheck-stage-{stage}"
             definition[name] = {
                 "all": [{"s": {"$and": [{"kind": "stage"}, {"n": stage}]}}],
                 "pri": 2 * stage + 1,
             }
-            self._handlers[name] = stage + 1
+            opened[name] = stage + 1
         self.definition = definition
         # The facts actions assert, serialised once.
         self._finding_texts = {
@@ -544,6 +583,13 @@ class CompiledPack:
             stage: _dumps({"sid": _SESSION_ID, "kind": "stage", "n": stage})
             for stage in range(1, self._stage_count + 1)
         }
+        #: What the driver does when a durable rule fires, by the rule's name.
+        self._actions = {
+            name: _Action(name, plan, self._finding_texts.get(plan.rule_id))
+            for name, plan in plans.items()
+        }
+        for name, stage in opened.items():
+            self._actions[name] = _Action(name, stage_text=self._stage_texts.get(stage))
         host = _get_host()
         with _host_lock:
             try:
@@ -651,35 +697,33 @@ class CompiledPack:
 
     # -- running one assessment --
 
-    def facts(self, answers: Answers) -> list[Json]:
-        """The session's facts: the project context; one per respondent, carrying the context
-        too; "peer" facts for ``differ`` pairs when there are two respondents or more; the end
-        marker last.
+    def facts(self, answers: Answers) -> list[str]:
+        """The session's facts as JSON texts: the project context; one per respondent (the
+        text of respondent ``i`` is at ``1 + i``), carrying the context too; "peer" facts for
+        ``differ`` pairs when there are two respondents or more; the end marker last.
+
+        Each fact's fields are gathered in one dict and serialised by orjson; the fields
+        shared by every fact are serialised once.
         """
-        context: Json = {"sid": _SESSION_ID, "kind": "ctx"}
-        _encode_set(self._project_encoding, answers.context, context)
-        shared = {key: value for key, value in context.items() if key not in ("sid", "kind")}
-        facts = [context]
+        context = _fact_text(_CONTEXT_HEAD, _fields(self._project_encoding, answers.context))
+        shared = context[len(_CONTEXT_HEAD) : -1]  # the context's fields, comma first, or ""
+        texts = [context]
+        encoding = self._respondent_encoding
         for index, respondent in enumerate(answers.respondents):
-            fact: Json = {"sid": _SESSION_ID, "kind": "resp", "ri": index, **shared}
-            _encode_set(self._respondent_encoding, respondent.answers, fact)
-            facts.append(fact)
+            head = _RESPONDENT_HEAD + str(index) + shared
+            texts.append(_fact_text(head, _fields(encoding, respondent.answers)))
         if len(answers.respondents) > 1:
             # A pair needs two respondents; with one, no peer fact could ever match.
-            for group, encoding in self._peer_encodings.items():
+            for group_field, encoding in self._peer_encodings:
                 for index, respondent in enumerate(answers.respondents):
-                    peer: Json = {"sid": _SESSION_ID, "kind": "peer", "ri": index, "pq": group}
-                    _encode_set(encoding, respondent.answers, peer)
-                    facts.append(peer)
-        facts.append({"sid": _SESSION_ID, "kind": "end"})
-        return facts
+                    head = _PEER_HEAD + str(index) + group_field
+                    texts.append(_fact_text(head, _fields(encoding, respondent.answers)))
+        texts.append(_END_TEXT)
+        return texts
 
     def run(self, answers: Answers) -> list[Firing]:
-        """Assert one project's facts and return every firing, in the order durable ran them."""
-        return self.run_facts(self.facts(answers))
-
-    def run_facts(self, facts: Sequence[Json]) -> list[Firing]:
-        """Run one session to completion with a lean driver of durable-rules' C engine.
+        """Run one project's session to completion and return every firing, in the order
+        durable ran them, with a lean driver of durable-rules' C engine.
 
         durable's own Python driver wraps each firing in closures, timers and JSON round trips
         of the session state (about 20 us a firing, most of the engine's time). This loop asks
@@ -691,19 +735,15 @@ class CompiledPack:
         read findings only run after those findings' rules (priorities), and absence rules only
         after their stage marker, so the result is the same as asserting each at once.
         """
-        _get_host()
+        texts = self.facts(answers)
+        # durable echoes a respondent fact's text in every frame it matched: frames are read
+        # by comparing them with these texts, not by parsing the message.
+        frames = _respondent_frames(texts, len(answers.respondents))
+        matched_respondents = _matched_respondents
         native = _native
         handle = self._ruleset_handle
-        handlers = self._handlers
-        fired: list[tuple[_AlternativePlan, str]] = []
-        texts = [_dumps(fact) for fact in facts]
-        # durable echoes a fact's text in every frame it matched: knowing each respondent
-        # fact's length lets the frames of a message be stepped over instead of searched.
-        respondent_lengths = {
-            fact["ri"]: len(text)
-            for fact, text in zip(facts, texts, strict=True)
-            if fact["kind"] == "resp"
-        }
+        actions = self._actions
+        fired: list[Firing] = []
         with _host_lock:
             try:
                 state_handle = self._checked(
@@ -715,15 +755,30 @@ class CompiledPack:
                 pending: list[str] = []
                 while True:
                     while message:
-                        # A message is {"<rule name>": frames}: the name comes first.
-                        handler = handlers[message[2 : message.index('"', 2)]]
+                        # A message is {"<rule name>":[frames]}: the name comes first.
+                        action = actions[message[2 : message.index('"', 2)]]
                         try:
-                            if isinstance(handler, int):
-                                if handler:
-                                    self._assert_all(pending)
-                                    self._assert_all([self._stage_texts[handler]])
-                            else:
-                                self._record(handler, message, fired, announced, pending)
+                            reads = action.reads
+                            if reads is _RESPONDENTS:
+                                respondents = matched_respondents(
+                                    message, action.frames_at, frames
+                                ) or _searched_respondents(message)
+                                fired.append(
+                                    action.firings.get(respondents) or action.firing(respondents)
+                                )
+                            elif reads is _EVERYTHING:
+                                fired.extend(action.read_firings(message))
+                            elif reads is _NOTHING:
+                                fired.append(action.firings.get(0) or action.firing(0))
+                            elif action.stage_text is not None:
+                                self._assert_all(pending)
+                                self._assert_all([action.stage_text])
+                            finding = action.finding_text
+                            if finding is not None and finding not in announced:
+                                # TRAP 12: only findings some rule reads become facts, and each
+                                # only once (TRAP 7: re-asserting an identical fact is an error).
+                                announced.add(finding)
+                                pending.append(finding)
                         except BaseException:
                             native.abandon_action(handle, state_handle)
                             raise
@@ -740,26 +795,7 @@ class CompiledPack:
             finally:
                 # TRAP 5 / 6: always delete the session; the end rule made it safe to.
                 native.delete_state(handle, _SESSION_ID)
-        firings: list[Firing] = []
-        for plan, message in fired:
-            firings.extend(_firings(plan, message, respondent_lengths))
-        return firings
-
-    def _record(
-        self,
-        plan: _AlternativePlan,
-        message: str,
-        fired: list[tuple[_AlternativePlan, str]],
-        announced: set[str],
-        pending: list[str],
-    ) -> None:
-        """What a rule's action does: record the matches; queue the finding if a rule reads it."""
-        fired.append((plan, message))
-        if plan.announce and plan.rule_id not in announced:
-            # TRAP 12: only findings some rule reads become facts, and each only once
-            # (TRAP 7: re-asserting an identical fact is an error).
-            announced.add(plan.rule_id)
-            pending.append(self._finding_texts[plan.rule_id])
+        return fired
 
     def _assert_all(self, fact_texts: list[str]) -> None:
         """Assert facts already serialised, in one call; empties the list."""
@@ -797,99 +833,146 @@ def _peer_groups(alternatives: Sequence[_Alternative]) -> dict[str, str]:
     return {question: "all" if shared else question for question in questions}
 
 
-def _firings(
-    plan: _AlternativePlan, message: str, respondent_lengths: Mapping[int, int]
-) -> list[Firing]:
-    """Read what one action's message says about the facts that matched: one Firing for the
-    respondents (or the context) an answer-only rule matched, one per match otherwise."""
-    if plan.shape == "resp":
-        # Most actions are of this shape, and their frames are whole respondent facts: read
-        # the respondents' indexes directly instead of parsing the message.
-        stepped = _stepped_respondent_indexes(message, respondent_lengths)
-        return [_firing(plan, stepped or _respondent_indexes(message), (), ())]
-    if plan.shape == "ctx":
-        return [_firing(plan, (), (), ())]
-    ((_, frames),) = orjson.loads(message).items()
-    firings = []
-    for matched in frames if isinstance(frames, list) else [frames]:
-        answer = matched.get("r")
-        respondents: tuple[int, ...] = ()
-        if answer is not None and answer["kind"] == "resp":
-            respondents = (int(answer["ri"]),)
-        findings = tuple(str(matched[f"f{n}"]["fid"]) for n in range(plan.finding_slots))
-        pairs = tuple(
-            (question, int(matched[x]["ri"]), int(matched[y]["ri"]))
-            for question, x, y in plan.differs
+# --- reading action messages -----------------------------------------------------------------
+
+# What an action's message is read for (``_Action.reads``).
+_RESPONDENTS = "respondents"  # which respondents matched (answer-only rules, most of them)
+_NOTHING = "nothing"  # nothing: the rule matched the context alone
+_EVERYTHING = "everything"  # every frame's facts: findings read, pairs, the respondent
+_STAGE = "stage"  # nothing: the action opens a stage (TRAP 3)
+_READS = {"resp": _RESPONDENTS, "ctx": _NOTHING, "full": _EVERYTHING}
+
+#: Firings one action keeps for reuse, at most (one per set of respondents seen).
+_KEPT_FIRINGS = 64
+
+
+class _Action:
+    """What the driver does when one durable rule fires."""
+
+    __slots__ = ("finding_text", "firings", "frames_at", "plan", "reads", "stage_text")
+
+    def __init__(
+        self,
+        name: str,
+        plan: _AlternativePlan | None = None,
+        finding_text: str | None = None,
+        stage_text: str | None = None,
+    ) -> None:
+        self.plan = plan
+        self.reads = _READS[plan.shape] if plan else _STAGE
+        #: Where the frames of a message start: just past ``{"<name>":[``.
+        self.frames_at = len(name) + 5
+        #: The finding to assert as a fact once the rule fired, if some rule reads it.
+        self.finding_text = finding_text
+        #: The stage marker to assert, if the action opens a stage.
+        self.stage_text = stage_text
+        #: Firings made before, by the respondents they name (bit i: respondent i). A Firing is
+        #: immutable, so one made for an earlier project serves again.
+        self.firings: dict[int, Firing] = {}
+
+    def firing(self, respondents: int) -> Firing:
+        """The firing of this rule that names these respondents (bit i: respondent i)."""
+        plan = self.plan
+        assert plan is not None
+        firing = Firing(
+            plan.rule_id,
+            plan.index,
+            tuple(i for i in range(respondents.bit_length()) if respondents >> i & 1),
+            plan.uses_context,
+            (),
+            plan.absent_findings,
+            (),
+            plan.answer_questions,
         )
-        firings.append(_firing(plan, respondents, findings, pairs))
-    return firings
+        if len(self.firings) < _KEPT_FIRINGS:
+            self.firings[respondents] = firing
+        return firing
+
+    def read_firings(self, message: str) -> list[Firing]:
+        """One Firing per match in a message of a rule that reads findings or pairs of
+        respondents: which respondent (if any), findings and pairs each frame names."""
+        plan = self.plan
+        assert plan is not None
+        ((_, frames),) = orjson.loads(message).items()
+        firings = []
+        for matched in frames if isinstance(frames, list) else [frames]:
+            answer = matched.get("r")
+            respondents: tuple[int, ...] = ()
+            if answer is not None and answer["kind"] == "resp":
+                respondents = (int(answer["ri"]),)
+            findings = tuple(str(matched[f"f{n}"]["fid"]) for n in range(plan.finding_slots))
+            pairs = tuple(
+                (question, int(matched[x]["ri"]), int(matched[y]["ri"]))
+                for question, x, y in plan.differs
+            )
+            firings.append(
+                Firing(
+                    plan.rule_id,
+                    plan.index,
+                    respondents,
+                    plan.uses_context,
+                    findings,
+                    plan.absent_findings,
+                    pairs,
+                    plan.answer_questions,
+                )
+            )
+        return firings
 
 
-def _firing(
-    plan: _AlternativePlan,
-    respondents: tuple[int, ...],
-    findings: tuple[str, ...],
-    pairs: tuple[tuple[str, int, int], ...],
-) -> Firing:
-    return Firing(
-        plan.rule_id,
-        plan.index,
-        respondents,
-        plan.uses_context,
-        findings,
-        plan.absent_findings,
-        pairs,
-        plan.answer_questions,
-    )
+_RESPONDENT_FRAME = '{"r":'
+#: Where the index of a respondent is in its frame.
+_INDEX_AT = len(_RESPONDENT_FRAME) + len(_RESPONDENT_HEAD)
+
+#: A respondent's frame in an action message, ``{"r":<fact>}``; its bit (1 << index); length.
+_Frame = tuple[str, int, int]
 
 
-def _stepped_respondent_indexes(
-    message: str, respondent_lengths: Mapping[int, int]
-) -> tuple[int, ...]:
-    """The "ri" values of a message ``{"<rule>":[{"r":<fact>},...]}``, ascending, each once,
-    read by stepping from frame to frame over the respondent facts' known lengths.
+def _respondent_frames(texts: Sequence[str], respondents: int) -> dict[str, _Frame]:
+    """The frames of respondents 0 to 9, by the digit of their index (``facts`` lays out the
+    texts). A frame of a respondent past 9 is not found by its first digit, and its message is
+    searched instead (``_searched_respondents``)."""
+    return {
+        str(index): (_RESPONDENT_FRAME + text + "}", 1 << index, len(text) + 6)
+        for index, text in enumerate(texts[1 : 1 + min(respondents, 10)])
+    }
 
-    Empty if the message is not laid out exactly so: then search it (``_respondent_indexes``).
+
+def _matched_respondents(message: str, position: int, frames: Mapping[str, _Frame]) -> int:
+    """The respondents in a message ``{"<rule>":[{"r":<fact>},...]}`` whose frames start at
+    ``position``, as bits (bit i: respondent i); each frame is checked to be the respondent's
+    own, character for character. 0 if the message is laid out otherwise: then search it
+    (``_searched_respondents``).
     """
-    found: set[int] = set()
-    position = message.index('"', 2) + 2  # past '{"<rule>":'
-    if message[position] == "[":
-        position += 1
-    head = _RESPONDENT_FRAME_HEAD
-    while message.startswith(head, position):
-        start = end = position + len(head)
-        while message[end] in _DIGITS:
-            end += 1
-        index = int(message[start:end])
-        length = respondent_lengths.get(index)
-        if length is None:
-            return ()
-        found.add(index)
-        position += len('{"r":') + length + len("}")
-        if message[position] != ",":
+    respondents = 0
+    last = len(message) - 2  # where "]}" must start
+    while True:
+        index_at = position + _INDEX_AT
+        frame = frames.get(message[index_at : index_at + 1])  # "" past the end: no frame
+        if frame is None or not message.startswith(frame[0], position):
+            return 0
+        respondents |= frame[1]
+        position += frame[2]
+        if position >= last:
             break
+        # Over the comma between frames: unread, as every frame is read in full.
         position += 1
-    if not found or message[position : position + 2] not in ("]}", "}"):
-        return ()
-    return tuple(sorted(found))
+    return respondents if position == last and message.endswith("]}") else 0
 
 
-_RESPONDENT_FRAME_HEAD = '{"r":{"sid":"' + _SESSION_ID + '","kind":"resp","ri":'
-
-
-def _respondent_indexes(message: str) -> tuple[int, ...]:
-    """The "ri" values in a message of respondent facts, ascending, each once, found by
-    searching it: only the respondent fact carries "ri", and no value can contain it."""
-    found: set[int] = set()
+def _searched_respondents(message: str) -> int:
+    """The "ri" values in a message of respondent facts as bits (bit i: respondent i), found
+    by searching it: only the respondent fact carries "ri", and no value can contain it."""
+    found = 0
     position = message.find(_RI_KEY)
     while position != -1:
         start = end = position + len(_RI_KEY)
         while message[end] in _DIGITS:
             end += 1
-        found.add(int(message[start:end]))
+        found |= 1 << int(message[start:end])
         position = message.find(_RI_KEY, end)
     assert found, "a respondent rule's message without a respondent fact"
-    return tuple(sorted(found))
+    return found
 
 
 _RI_KEY = '"ri":'
