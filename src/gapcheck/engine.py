@@ -182,10 +182,14 @@ class _Encoding:
     plain: frozenset[str]
     #: The same, in questionnaire order: the order of a validated set's answers.
     plain_in_order: tuple[str, ...]
+    #: Every other question of the pack.
+    unread: tuple[str, ...]
     #: Questions whose answer is converted first (dates, free text, multiple choice).
     converted: tuple[tuple[str, int], ...]
-    #: The field holding a special answer ("don't know", "not applicable"), per question.
+    #: The field holding a special answer ("don't know", "not applicable"), per question...
     special_fields: Mapping[str, str]
+    #: ... and the same pairs in questionnaire order.
+    special_in_order: tuple[tuple[str, str], ...]
     #: Whether the fact takes most of a set's answers: then the answers are copied and the few
     #: others dropped, rather than the fields picked one by one.
     wide: bool
@@ -195,11 +199,14 @@ def _encoding(pack: Pack, question_ids: Iterable[str]) -> _Encoding:
     ids = list(question_ids)
     kinds = {q: _ENCODINGS.get(pack.questions[q].question.type, _PLAIN) for q in ids}
     plain = frozenset(q for q, kind in kinds.items() if kind == _PLAIN)
+    special_fields = {q: q + _STATE_SUFFIX for q in ids}
     return _Encoding(
         plain=plain,
         plain_in_order=tuple(q for q in pack.questions if q in plain),
+        unread=tuple(q for q in pack.questions if q not in plain),
         converted=tuple((q, kind) for q, kind in kinds.items() if kind != _PLAIN),
-        special_fields={q: q + _STATE_SUFFIX for q in ids},
+        special_fields=special_fields,
+        special_in_order=tuple((q, special_fields[q]) for q in pack.questions if q in kinds),
         wide=len(plain) > _NARROW_FIELDS,
     )
 
@@ -212,12 +219,16 @@ def _fields(encoding: _Encoding, answers: AnswerSet) -> Json:
     """The fields a fact takes from a set of answers, in the answers' order: those used as they
     are, then converted ones, then special answers, each in a field of its own."""
     values = answers.values
-    if encoding.wide:
+    wide = encoding.wide
+    if wide:
         # Copying the answers and dropping the few the rules don't read is about twice as
         # fast as picking the fields one by one; the order is the same.
         fields = dict(values)
-        for question_id in values.keys() - encoding.plain:
-            del fields[question_id]
+        for question_id in encoding.unread:
+            fields.pop(question_id, None)
+        if not encoding.plain.issuperset(fields):  # answers to no question of the pack
+            for question_id in fields.keys() - encoding.plain:
+                del fields[question_id]
     else:
         fields = {q: values[q] for q in encoding.plain_in_order if q in values}
     for question_id, kind in encoding.converted:
@@ -234,11 +245,24 @@ def _fields(encoding: _Encoding, answers: AnswerSet) -> Json:
             for choice in value:
                 fields[question_id + _CHOICE_SEPARATOR + choice] = 1
     states = answers.states
-    if len(states) != len(values):
+    specials = len(states) - len(values)  # every question answered has a value
+    if not specials:
+        return fields
+    if wide:
+        # Look through the states until every special answer is found.
         special_fields = encoding.special_fields
         for question_id, state in states.items():
-            if state is not _ANSWERED and question_id in special_fields:
-                fields[special_fields[question_id]] = state.value
+            if state is not _ANSWERED:
+                if question_id in special_fields:
+                    fields[special_fields[question_id]] = state.value
+                specials -= 1
+                if not specials:
+                    break
+    else:
+        for question_id, special_field in encoding.special_in_order:
+            state = states.get(question_id)
+            if state is not None and state is not _ANSWERED:
+                fields[special_field] = state.value
     return fields
 
 
