@@ -19,7 +19,6 @@ from gapcheck.conditions import AnswerState, AnswerValue
 from gapcheck.engine import (
     CompiledPack,
     _matched_respondents,
-    _respondent_frames,
     _searched_respondents,
     compiled,
 )
@@ -149,6 +148,7 @@ def test_fields_of_every_kind_of_question_either_way(wide: bool) -> None:
         {
             "goals": "no",
             "budget": 10,  # not a field: left out
+            "stray": 3,  # no question of the pack: left out too
             "mood": "dont_know",
             "tools": ("jira", "none"),
             "golive": dt.date(2026, 3, 1),
@@ -172,7 +172,6 @@ RESPONDENT_TEXTS = [FIRST, SECOND, BARE] + [
     f'{{"sid":"gapcheck","kind":"resp","ri":{index},"goals":"no"}}' for index in range(3, 12)
 ]
 ELEVENTH = RESPONDENT_TEXTS[10]
-FRAMES = _respondent_frames([CONTEXT, *RESPONDENT_TEXTS], len(RESPONDENT_TEXTS))
 NAME = "no-goals#0"
 START = len(NAME) + 5
 
@@ -188,10 +187,11 @@ def frames(*facts: str) -> str:
         (frames(SECOND, FIRST), 0b11),
         (frames(FIRST, FIRST, SECOND), 0b11),  # one fact matched by two branches of an $or
         (frames(BARE, SECOND), 0b110),
+        (frames(RESPONDENT_TEXTS[9], BARE), 1 << 9 | 1 << 2),
     ],
 )
 def test_reading_frames_finds_every_respondent(message: str, expected: int) -> None:
-    assert _matched_respondents(message, START, FRAMES) == expected
+    assert _matched_respondents(message, START, RESPONDENT_TEXTS) == expected
     assert _searched_respondents(message) == expected
 
 
@@ -201,7 +201,8 @@ def test_reading_frames_finds_every_respondent(message: str, expected: int) -> N
         frames(FIRST).replace('"ri":0', '"ri":1'),  # not the text of respondent 1
         frames(FIRST, SECOND).replace('"goals":"no","mood"', '"goals": "no","mood"'),  # respaced
         frames(SECOND, ELEVENTH),  # respondents past 9 are searched for
-        '{"' + NAME + '":[{"x":' + FIRST + "}]}",  # another alias
+        frames(SECOND).replace('{"r":', '{"x":'),  # another alias
+        frames(BARE)[:-3] + ",}]}",  # the frame does not close where the fact ends
         '{"' + NAME + '":{"r":' + SECOND + "}}",  # a single frame, not a list
         frames(FIRST)[:-2] + ",{}]}",  # something after the frames
         frames(FIRST)[:-1],  # cut short
@@ -209,34 +210,79 @@ def test_reading_frames_finds_every_respondent(message: str, expected: int) -> N
     ],
 )
 def test_an_unexpected_layout_is_left_to_the_search(message: str) -> None:
-    assert _matched_respondents(message, START, FRAMES) == 0
+    assert _matched_respondents(message, START, RESPONDENT_TEXTS) == 0
+    assert _matched_respondents(message, START, RESPONDENT_TEXTS[:1]) == 0
 
 
 def test_searching_finds_respondents_past_nine() -> None:
     assert _searched_respondents(frames(SECOND, ELEVENTH)) == 1 << 1 | 1 << 10
 
 
-def test_every_message_read_by_its_frames_says_what_parsing_it_says(
-    monkeypatch: pytest.MonkeyPatch,
+class RecordingNative:
+    """durable's C functions, recording every action message they hand over."""
+
+    def __init__(self, native: Any) -> None:
+        self.native = native
+        self.messages: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.native, name)
+
+    def start_action_for_state(self, *args: Any) -> Any:
+        started = self.native.start_action_for_state(*args)
+        if started:
+            self.messages.append(started[1])
+        return started
+
+    def complete_and_start_action(self, *args: Any) -> Any:
+        message = self.native.complete_and_start_action(*args)
+        if message:
+            self.messages.append(message)
+        return message
+
+
+def parsed_firings(compiled_pack: CompiledPack, messages: list[str]) -> list[engine.Firing]:
+    """The firings a session's messages say, each message parsed in full."""
+    firings = []
+    for message in messages:
+        ((name, matches),) = orjson.loads(message).items()
+        action = compiled_pack._actions[name]
+        plan = action.plan
+        if plan is None:
+            continue  # a stage opened
+        if plan.shape == "full":
+            firings += action.read_firings(message)
+            continue
+        respondents = {match["r"]["ri"] for match in matches if match["r"]["kind"] == "resp"}
+        firing = engine.Firing(
+            plan.rule_id,
+            plan.index,
+            tuple(sorted(respondents)),
+            plan.uses_context,
+            (),
+            plan.absent_findings,
+            (),
+            plan.answer_questions,
+        )
+        firings.append(firing)
+    return firings
+
+
+@pytest.mark.parametrize("seed", [41, 42])
+def test_firings_are_what_the_messages_say_parsed(
+    monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
-    read: list[tuple[str, int]] = []
-
-    def reading(message: str, position: int, frames: Any) -> int:
-        respondents = _matched_respondents(message, position, frames)
-        read.append((message, respondents))
-        return respondents
-
-    monkeypatch.setattr(engine, "_matched_respondents", reading)
     pack = load_pack()
-    for answers in portfolio(pack, 150, 41):
-        compiled(pack).run(answers)
+    compiled_pack = compiled(pack)
+    recording = RecordingNative(engine._native)
+    monkeypatch.setattr(engine, "_native", recording)
     several = 0
-    for message, respondents in read:
-        ((_, matches),) = orjson.loads(message).items()
-        parsed = {match["r"]["ri"] for match in matches}
-        assert respondents == sum(1 << index for index in parsed)
-        several += len(parsed) > 1
-    assert several > 50, "no message named several respondents: the test exercises little"
+    for answers in portfolio(pack, 150, seed):
+        recording.messages.clear()
+        firings = compiled_pack.run(answers)
+        assert firings == parsed_firings(compiled_pack, recording.messages)
+        several += sum(len(firing.respondents) > 1 for firing in firings)
+    assert several > 50, "no firing named several respondents: the test exercises little"
 
 
 def test_reading_and_searching_give_the_same_firings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -245,7 +291,7 @@ def test_reading_and_searching_give_the_same_firings(monkeypatch: pytest.MonkeyP
     inputs = portfolio(pack, 150, 41)
     assert sum(len(answers.respondents) > 1 for answers in inputs) > 50
     read = [compiled_pack.run(answers) for answers in inputs]
-    monkeypatch.setattr(engine, "_matched_respondents", lambda message, position, frames: 0)
+    monkeypatch.setattr(engine, "_matched_respondents", lambda message, position, texts: 0)
     for action in compiled_pack._actions.values():
         action.firings.clear()  # made afresh, from what the search finds
     searched = [compiled_pack.run(answers) for answers in inputs]

@@ -296,14 +296,16 @@ def test_trap9_raw_action_exception_is_swallowed() -> None:
 
 def test_trap9_engine_raises_on_an_action_exception(monkeypatch: pytest.MonkeyPatch) -> None:
     compiled_pack = compiled(mini_pack())
-    reading = engine._matched_respondents
+    recording = engine._Action.firing
 
-    def failing(message: str, *args: Any) -> int:
-        if message.startswith('{"low-mood#'):
+    def failing(action: Any, respondents: int) -> Any:
+        if action.plan.rule_id == "low-mood":
             raise RuntimeError("rule action broke")
-        return reading(message, *args)
+        return recording(action, respondents)
 
-    monkeypatch.setattr(engine, "_matched_respondents", failing)
+    monkeypatch.setattr(engine._Action, "firing", failing)
+    for action in compiled_pack._actions.values():
+        action.firings.clear()
     with pytest.raises(EngineError, match="rule action broke"):
         compiled_pack.run(make_answers(QUIET, {"goals": "no", "mood": 1}))
     monkeypatch.undo()
@@ -346,20 +348,24 @@ from gapcheck import engine
 malloc, messages = sys.argv[1:]
 if malloc == "default-malloc":
     engine._keep_freed_memory = lambda: False
-kept = []
-if messages == "keep-messages":
-    # As an earlier driver did: every action message of a session alive until its end.
-    reading = engine._matched_respondents
-    def keeping(message, *args):
-        kept.append(message)
-        return reading(message, *args)
-    engine._matched_respondents = keeping
 from gapcheck.answers import validate_answers
 from gapcheck.loading import Document
 from gapcheck.pack import load_pack
 from gapcheck.synthetic import generate_portfolio
 pack = load_pack()
 compiled_pack = engine.compiled(pack)
+kept = []
+if messages == "keep-messages":
+    # As an earlier driver did: every action message of a session alive until its end.
+    class Keeping:
+        def __getattr__(self, name):
+            return getattr(native, name)
+        def complete_and_start_action(self, *args):
+            message = native.complete_and_start_action(*args)
+            kept.append(message)
+            return message
+    native = engine._native
+    engine._native = Keeping()
 portfolio = [
     validate_answers(Document(Path("p.yaml"), raw, "", "yaml", ""), pack)
     for raw in generate_portfolio(pack, 300, 2026)

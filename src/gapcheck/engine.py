@@ -260,9 +260,9 @@ def _fields(encoding: _Encoding, answers: AnswerSet) -> Json:
                     break
     else:
         for question_id, special_field in encoding.special_in_order:
-            state = states.get(question_id)
-            if state is not None and state is not _ANSWERED:
-                fields[special_field] = state.value
+            special = states.get(question_id)
+            if special is not None and special is not _ANSWERED:
+                fields[special_field] = special.value
     return fields
 
 
@@ -762,12 +762,17 @@ class CompiledPack:
         texts = self.facts(answers)
         # durable echoes a respondent fact's text in every frame it matched: frames are read
         # by comparing them with these texts, not by parsing the message.
-        frames = _respondent_frames(texts, len(answers.respondents))
+        respondent_texts = texts[1 : 1 + len(answers.respondents)]
+        # The respondents read from the frames of earlier messages, by the frames' text (of
+        # which only the length is the key): many rules match the same respondents.
+        read: dict[int, tuple[str, int]] = {}
         matched_respondents = _matched_respondents
         native = _native
+        complete_and_start_action = native.complete_and_start_action
         handle = self._ruleset_handle
         actions = self._actions
         fired: list[Firing] = []
+        record = fired.append
         with _host_lock:
             try:
                 state_handle = self._checked(
@@ -784,16 +789,25 @@ class CompiledPack:
                         try:
                             reads = action.reads
                             if reads is _RESPONDENTS:
-                                respondents = matched_respondents(
-                                    message, action.frames_at, frames
-                                ) or _searched_respondents(message)
-                                fired.append(
+                                frames_at = action.frames_at
+                                known = read.get(len(message) - frames_at)
+                                if known is not None and message.endswith(known[0]):
+                                    respondents = known[1]
+                                else:
+                                    respondents = matched_respondents(
+                                        message, frames_at, respondent_texts
+                                    ) or _searched_respondents(message)
+                                    read[len(message) - frames_at] = (
+                                        message[frames_at:],
+                                        respondents,
+                                    )
+                                record(
                                     action.firings.get(respondents) or action.firing(respondents)
                                 )
                             elif reads is _EVERYTHING:
                                 fired.extend(action.read_firings(message))
                             elif reads is _NOTHING:
-                                fired.append(action.firings.get(0) or action.firing(0))
+                                record(action.firings.get(0) or action.firing(0))
                             elif action.stage_text is not None:
                                 self._assert_all(pending)
                                 self._assert_all([action.stage_text])
@@ -806,7 +820,7 @@ class CompiledPack:
                         except BaseException:
                             native.abandon_action(handle, state_handle)
                             raise
-                        message = native.complete_and_start_action(handle, state_handle)
+                        message = complete_and_start_action(handle, state_handle)
                     if not pending:
                         break
                     self._assert_all(pending)
@@ -948,40 +962,39 @@ _RESPONDENT_FRAME = '{"r":'
 #: Where the index of a respondent is in its frame.
 _INDEX_AT = len(_RESPONDENT_FRAME) + len(_RESPONDENT_HEAD)
 
-#: A respondent's frame in an action message, ``{"r":<fact>}``; its bit (1 << index); length.
-_Frame = tuple[str, int, int]
 
-
-def _respondent_frames(texts: Sequence[str], respondents: int) -> dict[str, _Frame]:
-    """The frames of respondents 0 to 9, by the digit of their index (``facts`` lays out the
-    texts). A frame of a respondent past 9 is not found by its first digit, and its message is
-    searched instead (``_searched_respondents``)."""
-    return {
-        str(index): (_RESPONDENT_FRAME + text + "}", 1 << index, len(text) + 6)
-        for index, text in enumerate(texts[1 : 1 + min(respondents, 10)])
-    }
-
-
-def _matched_respondents(message: str, position: int, frames: Mapping[str, _Frame]) -> int:
+def _matched_respondents(message: str, position: int, respondent_texts: Sequence[str]) -> int:
     """The respondents in a message ``{"<rule>":[{"r":<fact>},...]}`` whose frames start at
-    ``position``, as bits (bit i: respondent i); each frame is checked to be the respondent's
-    own, character for character. 0 if the message is laid out otherwise: then search it
-    (``_searched_respondents``).
+    ``position``, as bits (bit i: respondent i); each frame is checked to be a respondent's
+    fact, character for character. 0 if the message is laid out otherwise, or names a
+    respondent past 9: then search it (``_searched_respondents``).
     """
     respondents = 0
+    count = len(respondent_texts)
     last = len(message) - 2  # where "]}" must start
     while True:
         index_at = position + _INDEX_AT
-        frame = frames.get(message[index_at : index_at + 1])  # "" past the end: no frame
-        if frame is None or not message.startswith(frame[0], position):
+        index = _DIGIT_VALUES.get(message[index_at : index_at + 1], count)
+        if index >= count:
             return 0
-        respondents |= frame[1]
-        position += frame[2]
+        text = respondent_texts[index]
+        end = position + len(_RESPONDENT_FRAME) + len(text)  # where the frame must close
+        if not (
+            message.startswith(_RESPONDENT_FRAME, position)
+            and message.startswith(text, position + len(_RESPONDENT_FRAME))
+            and message.startswith("}", end)
+        ):
+            return 0
+        respondents |= 1 << index
+        position = end + 1
         if position >= last:
             break
         # Over the comma between frames: unread, as every frame is read in full.
         position += 1
     return respondents if position == last and message.endswith("]}") else 0
+
+
+_DIGIT_VALUES = {str(digit): digit for digit in range(10)}
 
 
 def _searched_respondents(message: str) -> int:
