@@ -250,22 +250,34 @@ def parsed_firings(compiled_pack: CompiledPack, messages: list[str]) -> list[eng
         plan = action.plan
         if plan is None:
             continue  # a stage opened
-        if plan.shape == "full":
-            firings += action.read_firings(message)
+        if plan.shape != "full":
+            respondents = {match["r"]["ri"] for match in matches if match["r"]["kind"] == "resp"}
+            firings.append(firing(plan, tuple(sorted(respondents)), (), ()))
             continue
-        respondents = {match["r"]["ri"] for match in matches if match["r"]["kind"] == "resp"}
-        firing = engine.Firing(
-            plan.rule_id,
-            plan.index,
-            tuple(sorted(respondents)),
-            plan.uses_context,
-            (),
-            plan.absent_findings,
-            (),
-            plan.answer_questions,
-        )
-        firings.append(firing)
+        for match in matches:  # one firing per match, with what it names
+            answer = match.get("r", {})
+            firings.append(
+                firing(
+                    plan,
+                    (answer["ri"],) if answer.get("kind") == "resp" else (),
+                    tuple(match[f"f{slot}"]["fid"] for slot in range(plan.finding_slots)),
+                    tuple((q, match[x]["ri"], match[y]["ri"]) for q, x, y in plan.differs),
+                )
+            )
     return firings
+
+
+def firing(plan: Any, respondents: Any, findings: Any, pairs: Any) -> engine.Firing:
+    return engine.Firing(
+        plan.rule_id,
+        plan.index,
+        respondents,
+        plan.uses_context,
+        findings,
+        plan.absent_findings,
+        pairs,
+        plan.answer_questions,
+    )
 
 
 @pytest.mark.parametrize("seed", [41, 42])
@@ -276,13 +288,15 @@ def test_firings_are_what_the_messages_say_parsed(
     compiled_pack = compiled(pack)
     recording = RecordingNative(engine._native)
     monkeypatch.setattr(engine, "_native", recording)
-    several = 0
+    several = findings = pairs = 0
     for answers in portfolio(pack, 150, seed):
         recording.messages.clear()
         firings = compiled_pack.run(answers)
         assert firings == parsed_firings(compiled_pack, recording.messages)
         several += sum(len(firing.respondents) > 1 for firing in firings)
-    assert several > 50, "no firing named several respondents: the test exercises little"
+        findings += sum(bool(firing.findings) for firing in firings)
+        pairs += sum(bool(firing.pairs) for firing in firings)
+    assert min(several, findings, pairs) > 50, "the test exercises little"
 
 
 def test_reading_and_searching_give_the_same_firings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -318,5 +332,6 @@ def test_kept_firings_are_the_firings_made_afresh() -> None:
     for answers in inputs:
         for action in compiled_pack._actions.values():
             action.firings.clear()
+            action.read.clear()
         fresh.append(compiled_pack.run(answers))
     assert kept == fresh

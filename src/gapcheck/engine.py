@@ -506,6 +506,9 @@ def _is_pure_answer(alternatives: list[_Alternative]) -> bool:
 # --- the compiled pack -----------------------------------------------------------------------
 
 
+_Pairs = tuple[tuple[str, int, int], ...]
+
+
 class Firing(NamedTuple):
     """Matches of one alternative of a rule: which facts made it fire. One Firing may name
     several respondents (each matched on their own); one alternative may fire several times."""
@@ -887,7 +890,16 @@ _KEPT_FIRINGS = 64
 class _Action:
     """What the driver does when one durable rule fires."""
 
-    __slots__ = ("finding_text", "firings", "frames_at", "plan", "reads", "stage_text")
+    __slots__ = (
+        "finding_aliases",
+        "finding_text",
+        "firings",
+        "frames_at",
+        "plan",
+        "read",
+        "reads",
+        "stage_text",
+    )
 
     def __init__(
         self,
@@ -907,6 +919,10 @@ class _Action:
         #: Firings made before, by the respondents they name (bit i: respondent i). A Firing is
         #: immutable, so one made for an earlier project serves again.
         self.firings: dict[int, Firing] = {}
+        #: The same for a rule whose messages are read in full, by what a match names.
+        self.read: dict[tuple[tuple[int, ...], tuple[str, ...], _Pairs], Firing] = {}
+        #: The aliases of the finding facts a match holds, in order.
+        self.finding_aliases = tuple(f"f{n}" for n in range(plan.finding_slots if plan else 0))
 
     def firing(self, respondents: int) -> Firing:
         """The firing of this rule that names these respondents (bit i: respondent i)."""
@@ -931,20 +947,25 @@ class _Action:
         respondents: which respondent (if any), findings and pairs each frame names."""
         plan = self.plan
         assert plan is not None
-        ((_, frames),) = orjson.loads(message).items()
+        ((_, matches),) = orjson.loads(message).items()
+        finding_aliases = self.finding_aliases
+        differs = plan.differs
+        kept = self.read
         firings = []
-        for matched in frames if isinstance(frames, list) else [frames]:
+        for matched in matches if isinstance(matches, list) else [matches]:
             answer = matched.get("r")
-            respondents: tuple[int, ...] = ()
-            if answer is not None and answer["kind"] == "resp":
-                respondents = (int(answer["ri"]),)
-            findings = tuple(str(matched[f"f{n}"]["fid"]) for n in range(plan.finding_slots))
-            pairs = tuple(
-                (question, int(matched[x]["ri"]), int(matched[y]["ri"]))
-                for question, x, y in plan.differs
+            # The facts are gapcheck's own: "ri" is a whole number, "fid" a string.
+            respondents = (answer["ri"],) if answer and answer["kind"] == "resp" else ()
+            findings = tuple([matched[alias]["fid"] for alias in finding_aliases])
+            pairs = (
+                tuple([(q, matched[x]["ri"], matched[y]["ri"]) for q, x, y in differs])
+                if differs
+                else ()
             )
-            firings.append(
-                Firing(
+            key = (respondents, findings, pairs)
+            firing = kept.get(key)
+            if firing is None:
+                firing = Firing(
                     plan.rule_id,
                     plan.index,
                     respondents,
@@ -954,7 +975,9 @@ class _Action:
                     pairs,
                     plan.answer_questions,
                 )
-            )
+                if len(kept) < _KEPT_FIRINGS:
+                    kept[key] = firing
+            firings.append(firing)
         return firings
 
 
