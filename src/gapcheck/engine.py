@@ -182,7 +182,7 @@ class _Encoding:
     plain: frozenset[str]
     #: The same, in questionnaire order: the order of a validated set's answers.
     plain_in_order: tuple[str, ...]
-    #: Every other question of the pack.
+    #: The other questions of the scope the answer sets are of.
     unread: tuple[str, ...]
     #: Questions whose answer is converted first (dates, free text, multiple choice).
     converted: tuple[tuple[str, int], ...]
@@ -195,7 +195,8 @@ class _Encoding:
     wide: bool
 
 
-def _encoding(pack: Pack, question_ids: Iterable[str]) -> _Encoding:
+def _encoding(pack: Pack, question_ids: Iterable[str], scope: Scope) -> _Encoding:
+    """How a fact takes the answers to ``question_ids`` from answer sets of ``scope``."""
     ids = list(question_ids)
     kinds = {q: _ENCODINGS.get(pack.questions[q].question.type, _PLAIN) for q in ids}
     plain = frozenset(q for q, kind in kinds.items() if kind == _PLAIN)
@@ -203,7 +204,7 @@ def _encoding(pack: Pack, question_ids: Iterable[str]) -> _Encoding:
     return _Encoding(
         plain=plain,
         plain_in_order=tuple(q for q in pack.questions if q in plain),
-        unread=tuple(q for q in pack.questions if q not in plain),
+        unread=tuple(q for q in pack.questions_by_scope[scope] if q not in plain),
         converted=tuple((q, kind) for q, kind in kinds.items() if kind != _PLAIN),
         special_fields=special_fields,
         special_in_order=tuple((q, special_fields[q]) for q in pack.questions if q in kinds),
@@ -226,7 +227,7 @@ def _fields(encoding: _Encoding, answers: AnswerSet) -> Json:
         fields = dict(values)
         for question_id in encoding.unread:
             fields.pop(question_id, None)
-        if not encoding.plain.issuperset(fields):  # answers to no question of the pack
+        if not encoding.plain.issuperset(fields):  # answers to questions of another scope
             for question_id in fields.keys() - encoding.plain:
                 del fields[question_id]
     else:
@@ -575,17 +576,17 @@ class CompiledPack:
         self._field_questions = tuple(q for q in pack.questions if q in fields)
         project_ids = {info.question.id for info in pack.project_questions()}
         self._project_encoding = _encoding(
-            pack, [q for q in self._field_questions if q in project_ids]
+            pack, [q for q in self._field_questions if q in project_ids], Scope.project
         )
         self._respondent_encoding = _encoding(
-            pack, [q for q in self._field_questions if q not in project_ids]
+            pack, [q for q in self._field_questions if q not in project_ids], Scope.respondent
         )
         peer_groups: dict[str, list[str]] = {}
         for question_id, group in self._peer_groups.items():
             peer_groups.setdefault(group, []).append(question_id)
         #: Per peer group, its field (JSON, comma first) and its questions' encoding.
         self._peer_encodings = [
-            (',"pq":' + _dumps(group), _encoding(pack, question_ids))
+            (',"pq":' + _dumps(group), _encoding(pack, question_ids, Scope.respondent))
             for group, question_ids in peer_groups.items()
         ]
         self._check_field_count()
@@ -885,6 +886,8 @@ _READS = {"resp": _RESPONDENTS, "ctx": _NOTHING, "full": _EVERYTHING}
 
 #: Firings one action keeps for reuse, at most (one per set of respondents seen).
 _KEPT_FIRINGS = 64
+#: Messages (about 0.5 KB each) one action keeps the firings of, at most.
+_KEPT_MESSAGES = 128
 
 
 class _Action:
@@ -895,6 +898,7 @@ class _Action:
         "finding_text",
         "firings",
         "frames_at",
+        "messages",
         "plan",
         "read",
         "reads",
@@ -923,6 +927,12 @@ class _Action:
         self.read: dict[tuple[tuple[int, ...], tuple[str, ...], _Pairs], Firing] = {}
         #: The aliases of the finding facts a match holds, in order.
         self.finding_aliases = tuple(f"f{n}" for n in range(plan.finding_slots if plan else 0))
+        #: For a rule that reads findings and no respondent's answers, whose messages recur
+        #: from project to project: the firings read from each message, by its text.
+        self.messages: dict[str, tuple[Firing, ...]] | None = None
+        if plan and plan.shape == "full" and not plan.differs:
+            reads_respondents = plan.answer_questions and not plan.uses_context
+            self.messages = None if reads_respondents else {}
 
     def firing(self, respondents: int) -> Firing:
         """The firing of this rule that names these respondents (bit i: respondent i)."""
@@ -942,11 +952,16 @@ class _Action:
             self.firings[respondents] = firing
         return firing
 
-    def read_firings(self, message: str) -> list[Firing]:
+    def read_firings(self, message: str) -> tuple[Firing, ...]:
         """One Firing per match in a message of a rule that reads findings or pairs of
         respondents: which respondent (if any), findings and pairs each frame names."""
         plan = self.plan
         assert plan is not None
+        remembered = self.messages
+        if remembered is not None:
+            known = remembered.get(message)
+            if known is not None:
+                return known
         ((_, matches),) = orjson.loads(message).items()
         finding_aliases = self.finding_aliases
         differs = plan.differs
@@ -978,7 +993,10 @@ class _Action:
                 if len(kept) < _KEPT_FIRINGS:
                     kept[key] = firing
             firings.append(firing)
-        return firings
+        read = tuple(firings)
+        if remembered is not None and len(remembered) < _KEPT_MESSAGES:
+            remembered[message] = read
+        return read
 
 
 _RESPONDENT_FRAME = '{"r":'
