@@ -5,7 +5,8 @@
 Generates N synthetic projects (``gapcheck.synthetic``), validates them all (untimed), then
 times on the same inputs, one after the other:
 
-- the engine alone, ``compiled(pack).run(answers)``, with RSS before and after the loop;
+- the engine alone, ``compiled(pack).run(answers)``, with RSS before and after the loop, and
+  the facts it asserts, ``facts(answers)``, alone;
 - the test-only reference evaluator ``tests/reference.py::reference_findings`` as a baseline,
   and checks that the engine and the reference find the same rules on every input;
 - the full ``assess(answers, pack)`` (engine, evidence, scores, rating);
@@ -190,6 +191,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine_rate = count / seconds
     table.rate(
         "engine: compiled(pack).run", seconds, count, target_note(engine_rate, ENGINE_TARGET)
+    )
+    seconds = each(engine.facts, answers)
+    table.add(
+        "  of which the facts (facts())",
+        f"{seconds / count * 1e6:,.1f}",
+        "us each",
+        "the answers serialised for durable-rules",
     )
     table.add(
         "RSS (VmRSS) before -> after",
