@@ -9,9 +9,9 @@ here, each marked ``TRAP n`` after the note's numbering, and ``tests/test_engine
 reproduces each trap against this module:
 
 1. Facts that match no complete rule make ``assert_facts`` report "not handled" and leave the
-   actions to a background thread. The lean driver (``run_facts``) runs every queued action
-   itself right after asserting, whatever that code says, so nothing is deferred and no sink
-   rule (TRAP 13) is needed: it cost about 15% of the matching time.
+   actions to a background thread. The lean driver (``CompiledPack.run``) runs every queued
+   action itself right after asserting, whatever that code says, so nothing is deferred and no
+   sink rule (TRAP 13) is needed: it cost about 15% of the matching time.
 2. Background dispatcher threads lose results and segfault: ``_Host._run`` starts none.
 3. ``$not`` depends on fact order: absence rules also need a stage marker asserted once every
    finding they might see is settled (after the end marker).
@@ -613,7 +613,7 @@ class CompiledPack:
         }
         #: What the driver does when a durable rule fires, by the rule's name.
         self._actions = {
-            name: _Action(name, plan, self._finding_texts.get(plan.rule_id))
+            name: _Action(name, plan, self._finding_texts[plan.rule_id] if plan.announce else None)
             for name, plan in plans.items()
         }
         for name, stage in opened.items():
@@ -970,7 +970,7 @@ class _Action:
         for matched in matches if isinstance(matches, list) else [matches]:
             answer = matched.get("r")
             # The facts are gapcheck's own: "ri" is a whole number, "fid" a string.
-            respondents = (answer["ri"],) if answer and answer["kind"] == "resp" else ()
+            respondents = (answer["ri"],) if answer is not None and answer["kind"] == "resp" else ()
             findings = tuple([matched[alias]["fid"] for alias in finding_aliases])
             pairs = (
                 tuple([(q, matched[x]["ri"], matched[y]["ri"]) for q, x, y in differs])
