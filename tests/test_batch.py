@@ -665,7 +665,7 @@ def test_the_cache_is_saved_after_a_sync_that_covers_every_file_it_names(
 ) -> None:
     outdir = tmp_path / "out"
     events: list[tuple[str, set[str]]] = []
-    real_write = gapcheck.batch.atomic_write
+    real_write = gapcheck.fsutil.atomic_write
 
     def write(path: Path, data: bytes, *, sync: bool = True) -> None:
         entries = json.loads(data)["entries"].values()
