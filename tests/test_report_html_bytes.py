@@ -1,0 +1,126 @@
+"""The HTML report's bytes, pinned: template speed-ups must not change a single byte.
+
+The digests below were recorded from the templates as they were before the HTML templates were
+tuned for speed (commit 7f85124), by running this module's ``_digests()`` and pasting its output:
+every sample in samples/ rendered with ``render_html(assess_file(path, with_answers=True),
+ReportOptions(generated_at=FIXED_TIME))``, and generated projects (``generate_portfolio`` with the
+seeds and healths in ``GENERATED``) rendered the same way. A changed template, view model or
+Jinja set-up that alters any output shows up here as a changed digest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from gapcheck.answers import validate_answers
+from gapcheck.assessment import AssessmentResult, assess, assess_file
+from gapcheck.loading import parse_document
+from gapcheck.pack import load_pack
+from gapcheck.report import ReportOptions, render_html
+from gapcheck.synthetic import generate_portfolio
+
+ROOT = Path(__file__).parent.parent
+FIXED_TIME = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.timezone.utc)
+#: (seed, count, health): mixed projects, plus very healthy and very unhealthy ones so that
+#: empty findings, empty action plans and long ones are all covered.
+GENERATED = ((2024, 24, None), (7, 3, 0.97), (8, 3, 0.03))
+
+SAMPLE_DIGESTS: dict[str, str] = {
+    "deep-trouble": "92e2ff5a48568d49f0b151369c251e156028649b3f9832bf2589012b777bcab5",
+    "healthy-project": "12ae1e5481663053a0ae3937d9c98931c0afebbb60e57e00fa8507b501e18d63",
+    "injection": "bc3fa1eaee590be4be0b80cc80a06fcba49a5d952d394370ebebb2226f1880a7",
+    "marketing-campaign": "2f40361487ba55d1833a69a6edcf7efc08e8ed949db301f93c2147287ff1f743",
+    "other-type-planning": "ca32678eb01205ad6081422e3555bb91c27fa0ce73eb085ebf208e2f1aad9c39",
+    "product-development": "01bfbe9792e58e1d36e37e64c21610606049ebf6d0d68d5a97bab17ae9e078a0",
+    "software-launch": "82d8e773921f4f929884f7886b6bf62666943b505dbd8aab6a620755171dccc2",
+    "two-respondents-disagree": "60c70a754cc30cc6adf63b9e798538698e29a36b91706def193b56b51a06d65a",
+}
+
+GENERATED_DIGESTS: dict[str, str] = {
+    "2024/proj-000000": "b8ef14380df13ea2ebcd0fe3a6973d872f0abe073c793a6852634cb6cd8681ea",
+    "2024/proj-000001": "752f605f139d2097392b871c5d2e19c6f765191e2066eb77973a2d38d4a0876b",
+    "2024/proj-000002": "6794ceb26ad8943bf7d0ddaec213c0c60b33f8cf16b5004e6d4ee4b26e297062",
+    "2024/proj-000003": "9ad9d9cb29a95ddac350d1bacd1beaad6f3a4035901a1b85a4eeb35c00c4dd38",
+    "2024/proj-000004": "600092b4a7f503155c178d7ce73ac89328ce16ddb8bd29bdf6c12dc3ef175647",
+    "2024/proj-000005": "1ec72f8ad1169a5800c12e9cc6fb2bb2d461078a52b512ef4f1ba742fe25dbaa",
+    "2024/proj-000006": "bb38cd341b49dcf9bc42167e406a003f075ab11d06e5e8e70f68af6ca10428c6",
+    "2024/proj-000007": "751feb541ec203003f3daadcbd5b0f149ec8dbccc3762ddc90f26f7990964b6e",
+    "2024/proj-000008": "1dcf480f83d02361586dcab378807f59cab90b529f0e76ae598f17b83e173d8f",
+    "2024/proj-000009": "e5bbd99658fa104bfa507ed9000207f71a77a71650d037f601aa433381711e08",
+    "2024/proj-000010": "9183864d891b6b8334bd8bf3982d866c21834488d43a102d787ffce29705ab0b",
+    "2024/proj-000011": "83f7b63b59d176e6c65fcf45e2b2ede8d8deeabbd0c9cbb9c046788ba5ad6da5",
+    "2024/proj-000012": "5e0ef879fc455b94d64251e8c058ec3fe9ba62d0d3c8fee7a1ef54f73898a40c",
+    "2024/proj-000013": "fbe2dc117bf21774788fa5512c3da1f3486cd2d68a7ef8d74ba90cbebdc80014",
+    "2024/proj-000014": "817e24937d4d03bee2aa2942b16dfdbe9d090ea96473fdfa201e501e031a5d39",
+    "2024/proj-000015": "4c8061b6ec4b56d007f737a093a71f4e23eff587fad438938c58aea99c5f082b",
+    "2024/proj-000016": "11aa6a45bf10bb63abcbe18e8704e010f4397f12ba7c7b7270dc00bcc6bcf6c9",
+    "2024/proj-000017": "57f21df2b8315afd7e7cb60d0d171b3d164f411082d20cebad98ccbbc0fc4d16",
+    "2024/proj-000018": "010e77081ff645649c857e6e45fa05368db45552940c14b807ec3e2ddbb890c8",
+    "2024/proj-000019": "e428cb3be5097bdd23175e7181827d2fba428e923fbe436818e00b16418e6357",
+    "2024/proj-000020": "f55de8380479636236994027eed62d39288d0517af7a78cc65531de1d1fbe990",
+    "2024/proj-000021": "f40f100b47840d8ab4100f4d9801be3da629ea5e1df561110adeacebe7549ebe",
+    "2024/proj-000022": "88a5c86330d3d7cedaabf321ebb46af2190df6c895ce64eeb33ac3d05eb3aa5f",
+    "2024/proj-000023": "b593ea680870e52a1443de4c64d57dd22fed11f338ada98e2f3b4810cacc1ead",
+    "7/proj-000000": "a68e349c3dfcff0061062b76b7fa9eab1d059d8f1a5a95380d8b15627eb17405",
+    "7/proj-000001": "33be8c16d26fbdd6abd8ad055f353b372ff0edc9cd4a231777c5574c83713f6f",
+    "7/proj-000002": "9dac9df9f9245116320a0172e6f1800882ef1a07a3c5afe613b5bf7ee50f03f6",
+    "8/proj-000000": "ab3bfd979de3f0a7f80cfa52a6617931b50a5ac1bb8be82f83fd095db09f5316",
+    "8/proj-000001": "9d8bc3c81c80292392d4483fd7acc075fb0890e7e3d51e92bc96f8e58a3d75a7",
+    "8/proj-000002": "f4c555518ba5fdbeebd72b2290e70dd82cb6525da2bf000b5ff8b1ba73152b86",
+}
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _generated() -> dict[str, AssessmentResult]:
+    pack = load_pack()
+    results: dict[str, AssessmentResult] = {}
+    for seed, count, health in GENERATED:
+        for document in generate_portfolio(pack, count, seed, health=health):
+            raw = json.dumps(document).encode("utf-8")
+            answers = validate_answers(parse_document(raw, Path("project.json")), pack)
+            key = f"{seed}/{document['project']['id']}"
+            results[key] = assess(answers, pack, with_answers=True)
+    return results
+
+
+def _digests() -> tuple[dict[str, str], dict[str, str]]:
+    options = ReportOptions(generated_at=FIXED_TIME)
+    samples = {
+        path.stem: _sha256(render_html(assess_file(path, with_answers=True), options))
+        for path in sorted((ROOT / "samples").glob("*.yaml"))
+    }
+    generated = {key: _sha256(render_html(result, options)) for key, result in _generated().items()}
+    return samples, generated
+
+
+@pytest.fixture(scope="module")
+def digests() -> tuple[dict[str, str], dict[str, str]]:
+    return _digests()
+
+
+def test_every_sample_renders_the_recorded_html(
+    digests: tuple[dict[str, str], dict[str, str]],
+) -> None:
+    assert digests[0] == SAMPLE_DIGESTS
+
+
+def test_generated_projects_render_the_recorded_html(
+    digests: tuple[dict[str, str], dict[str, str]],
+) -> None:
+    assert digests[1] == GENERATED_DIGESTS
+
+
+if __name__ == "__main__":
+    for table in _digests():
+        print("{")
+        for key, digest in table.items():
+            print(f'    "{key}": "{digest}",')
+        print("}")
