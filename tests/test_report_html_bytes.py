@@ -162,3 +162,42 @@ def test_joined_output_yields_whole_runs_not_pieces() -> None:
 
 def assessed_sample(name: str) -> AssessmentResult:
     return assess_file(ROOT / "samples" / f"{name}.yaml", with_answers=True)
+
+
+#: Templates that exercise what the joined output must leave alone: loop else branches, loop
+#: filters, recursive loops, loop variables, includes, blocks and macros inside loops.
+_TRICKY = {
+    "part.html": "<i>{{ item }}</i>",
+    "base.html": "<{{ tag }}>{% block rows %}{% endblock %}</{{ tag }}>",
+    "child.html": (
+        '{% extends "base.html" %}{% set ignored = 1 %}{% block rows %}'
+        "{% for item in items %}{% block row scoped %}[{{ item }}]{% endblock %}{% endfor %}"
+        "{% endblock %}"
+    ),
+    "loops.html": (
+        "{% macro cell(v) %}<td>{{ v }}</td>{% endmacro %}"
+        "{% macro wrap() %}<b>{% for n in [1, 2] %}{{ caller() }}{% endfor %}</b>{% endmacro %}"
+        "{% for item in items if item != 'b' %}{{ loop.index }}:{{ cell(item) }}"
+        "{% if loop.last %}!{% endif %}{% include 'part.html' %}{% set x = item %}{{ x }}"
+        "{% else %}none{% endfor %}|{% for item in [] %}{{ item }}{% else %}empty <{{ tag }}>"
+        "{% endfor %}|{% for node in tree recursive %}({{ node.name }}"
+        "{{ loop(node.children) }}){% endfor %}|{% call wrap() %}<{{ tag }}>{% endcall %}"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", ["child.html", "loops.html"])
+def test_joined_output_matches_stock_jinja_on_tricky_templates(name: str) -> None:
+    bundled = environment(None, "html")
+    options = {
+        "loader": jinja2.DictLoader(_TRICKY),
+        "autoescape": True,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+    }
+    ours = type(bundled)(**options).get_template(name)
+    stock = jinja2.Environment(**options).get_template(name)
+    tree = [{"name": "<a>", "children": [{"name": "b&", "children": []}]}]
+    values = {"items": ["a", "b", "<c>"], "tag": "p'", "tree": tree}
+    assert ours.render(**values) == stock.render(**values)
+    assert "&lt;c&gt;" in ours.render(**values)
