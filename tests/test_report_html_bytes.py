@@ -189,14 +189,13 @@ _TRICKY = {
 @pytest.mark.parametrize("name", ["child.html", "loops.html"])
 def test_joined_output_matches_stock_jinja_on_tricky_templates(name: str) -> None:
     bundled = environment(None, "html")
-    options = {
-        "loader": jinja2.DictLoader(_TRICKY),
-        "autoescape": True,
-        "trim_blocks": True,
-        "lstrip_blocks": True,
-    }
-    ours = type(bundled)(**options).get_template(name)
-    stock = jinja2.Environment(**options).get_template(name)
+    loader = jinja2.DictLoader(_TRICKY)
+    ours = type(bundled)(
+        loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True
+    ).get_template(name)
+    stock = jinja2.Environment(
+        loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True
+    ).get_template(name)
     tree = [{"name": "<a>", "children": [{"name": "b&", "children": []}]}]
     values = {"items": ["a", "b", "<c>"], "tag": "p'", "tree": tree}
     assert ours.render(**values) == stock.render(**values)
