@@ -165,13 +165,9 @@ def encode_value(kind: QuestionType, value: AnswerValue) -> Any:
     return value
 
 
-# How a question's answer becomes fact fields; one type per question type (TRAP 4).
-_PLAIN, _DATE, _TEXT, _CHOICES = range(4)
-_ENCODINGS = {
-    QuestionType.date: _DATE,  # day number: dates compare and subtract as numbers
-    QuestionType.text: _TEXT,  # presence only: free text never enters the engine
-    QuestionType.multiple_choice: _CHOICES,  # a count, and a flag per chosen choice
-}
+# Answers converted by encode_value (the others go into facts as they are): dates become day
+# numbers, free text its presence, multiple choice a count plus a flag per chosen choice.
+_CONVERTED = frozenset({QuestionType.date, QuestionType.text, QuestionType.multiple_choice})
 
 
 @dataclass(frozen=True)
@@ -185,7 +181,7 @@ class _Encoding:
     #: The other questions of the scope the answer sets are of.
     unread: tuple[str, ...]
     #: Questions whose answer is converted first (dates, free text, multiple choice).
-    converted: tuple[tuple[str, int], ...]
+    converted: tuple[tuple[str, QuestionType], ...]
     #: The field holding a special answer ("don't know", "not applicable"), per question...
     special_fields: Mapping[str, str]
     #: ... and the same pairs in questionnaire order.
@@ -198,14 +194,14 @@ class _Encoding:
 def _encoding(pack: Pack, question_ids: Iterable[str], scope: Scope) -> _Encoding:
     """How a fact takes the answers to ``question_ids`` from answer sets of ``scope``."""
     ids = list(question_ids)
-    kinds = {q: _ENCODINGS.get(pack.questions[q].question.type, _PLAIN) for q in ids}
-    plain = frozenset(q for q, kind in kinds.items() if kind == _PLAIN)
+    kinds = {q: pack.questions[q].question.type for q in ids}
+    plain = frozenset(q for q, kind in kinds.items() if kind not in _CONVERTED)
     special_fields = {q: q + _STATE_SUFFIX for q in ids}
     return _Encoding(
         plain=plain,
         plain_in_order=tuple(q for q in pack.questions if q in plain),
         unread=tuple(q for q in pack.questions_by_scope[scope] if q not in plain),
-        converted=tuple((q, kind) for q, kind in kinds.items() if kind != _PLAIN),
+        converted=tuple((q, kind) for q, kind in kinds.items() if kind in _CONVERTED),
         special_fields=special_fields,
         special_in_order=tuple((q, special_fields[q]) for q in pack.questions if q in kinds),
         wide=len(plain) > _NARROW_FIELDS,
@@ -232,17 +228,13 @@ def _fields(encoding: _Encoding, answers: AnswerSet) -> Json:
                 del fields[question_id]
     else:
         fields = {q: values[q] for q in encoding.plain_in_order if q in values}
-    for question_id, kind in encoding.converted:
+    for question_id, question_type in encoding.converted:
         if question_id not in values:
             continue
         value = values[question_id]
-        if kind == _DATE:
-            fields[question_id] = value.toordinal()  # type: ignore[union-attr]
-        elif kind == _TEXT:
-            fields[question_id] = 1
-        else:
+        fields[question_id] = encode_value(question_type, value)
+        if question_type is QuestionType.multiple_choice:
             assert isinstance(value, tuple)
-            fields[question_id] = len(value)
             for choice in value:
                 fields[question_id + _CHOICE_SEPARATOR + choice] = 1
     states = answers.states
@@ -843,12 +835,12 @@ class CompiledPack:
         """Assert facts already serialised, in one call; empties the list."""
         if not fact_texts:
             return
-        text = fact_texts[0] if len(fact_texts) == 1 else "[" + ",".join(fact_texts) + "]"
-        fact_texts.clear()
-        if text[0] == "[":
-            self._checked(_native.assert_facts(self._ruleset_handle, text))
+        if len(fact_texts) == 1:
+            result = _native.assert_fact(self._ruleset_handle, fact_texts[0])
         else:
-            self._checked(_native.assert_fact(self._ruleset_handle, text))
+            result = _native.assert_facts(self._ruleset_handle, "[" + ",".join(fact_texts) + "]")
+        fact_texts.clear()
+        self._checked(result)
 
     @staticmethod
     def _checked(result: Any) -> Any:
