@@ -36,7 +36,6 @@ from gapcheck.batch import (
     base_slug,
     collect_inputs,
     id_slug,
-    input_key,
     path_hash,
     run_batch,
 )
@@ -52,6 +51,11 @@ HEALTHY = ROOT / "samples" / "healthy-project.yaml"
 #: The answers format allows [A-Za-z0-9._-] in project ids; slugs take any text.
 HOSTILE_ID = "CON..__--..Evil.." + "X" * 80
 ANY_TEXT = "../../etc/Passwd <script>alert(1)</script> Ünïcodé" + "x" * 200
+
+
+def input_key(path: Path) -> str:
+    """The cache key of an input: its absolute, resolved path (batch.Resolver's result)."""
+    return str(path.resolve())
 
 
 def run(*args: str) -> Any:

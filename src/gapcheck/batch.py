@@ -260,12 +260,6 @@ def base_slug(project_id: str, assessed_on: str) -> str:
     return f"{id_slug(project_id)}--{id_slug(assessed_on)}"
 
 
-def input_key(path: Path) -> str:
-    """The cache key of an input: its absolute, resolved path (:class:`Resolver` gives the same
-    for many inputs at once)."""
-    return str(path.resolve())
-
-
 def path_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:8]
 
