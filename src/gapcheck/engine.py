@@ -596,7 +596,7 @@ class CompiledPack:
         self.definition = definition
         # The facts actions assert, serialised once.
         self._finding_texts = {
-            fid: _dumps({"sid": _SESSION_ID, "kind": "finding", "fid": fid})
+            fid: _dumps({"sid": _SESSION_ID, "kind": "finding", "fid": fid, _finding_flag(fid): 1})
             for fid in self._asserted_findings
         }
         self._stage_texts = {
@@ -645,7 +645,7 @@ class CompiledPack:
             kind = "ctx" if uses_context else "resp"
             patterns.append({"r": _conjoin([{"kind": kind}, *alternative.answer])})
         for number, slot in enumerate(alternative.findings):
-            accepted = _disjoin([{"fid": finding} for finding in slot])
+            accepted = _disjoin([{_finding_flag(finding): 1} for finding in slot])
             patterns.append({f"f{number}": {"$and": [{"kind": "finding"}, accepted]}})
         if alternative.absent_findings:
             # TRAP 3: absence is only trusted once the stage marker says findings are settled.
@@ -653,7 +653,9 @@ class CompiledPack:
             # One absence pattern for all of them: "none of these findings" is a single `$not`
             # over an `$or` of ids, one beta node instead of one per finding (each beta node
             # costs every session a few KB of durable's state to set up).
-            absent = _disjoin([{"fid": finding} for finding in alternative.absent_findings])
+            absent = _disjoin(
+                [{_finding_flag(finding): 1} for finding in alternative.absent_findings]
+            )
             patterns.append({"n$not": {"$and": [{"kind": "finding"}, absent]}})
         differs = []
         questions = [differ.differ for differ in alternative.differs]
@@ -849,6 +851,21 @@ class CompiledPack:
         if code == 2:
             raise EngineError("durable-rules saw the same fact twice in one session")
         return result[1]
+
+
+def _finding_flag(finding_id: str) -> str:
+    """The field that marks a finding fact as that finding's.
+
+    Rules test this flag rather than ``fid == "<id>"``: durable finds a fact's alpha tests by
+    field name and evaluates every test on that name, so with one "fid" field each finding
+    fact was compared with every finding id some rule reads (about 30), and with a field of
+    its own it meets only the tests on itself. Rule ids are kebab-case, so the flag cannot
+    be mistaken for an answer's field (snake_case) or for "sid", "kind" and "fid".
+    """
+    return _FINDING_FLAG + finding_id
+
+
+_FINDING_FLAG = "is:"
 
 
 def _dumps(value: Any) -> str:
