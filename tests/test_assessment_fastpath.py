@@ -57,11 +57,11 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 #: sha256 over the JSON of each result of a group, with the answers appendix and without.
 DIGESTS = {
-    "samples": "2962025a6d994c0475971946b4985536bf92940c6f314f6d5f465ff80793250b",
-    "default-11": "b332ee4d6ea370cd79f0a09c3861b39fbd62c6f305f750c3554f503529b635e2",
-    "default-2026": "863835de8f137fc168d199bed0d3631dc8eb6d8078bdbb95ff26602419a66e8f",
-    "default-extremes": "d77fc6d947f94347cfc6533726ee77b4f34cf507b94f6af707489fb7b9ef531b",
-    "mini-5": "c12259ed5e89c5eddae360d4d4b5cb57d4b4f63fbf9c732d40f6977116725695",
+    "samples": "fdb863d07f97569ffe65b7473b13b04a1328bb5288db9e2f23475c9985c89cce",
+    "default-11": "cfb0d7a0e3b8aee8363bb27a62d48908cffa2f48f728939df2588e18f17cc104",
+    "default-2026": "68953110b9cb9c4b79650c64db75bf8d160fa7f530a649d33fe627aba1294c29",
+    "default-extremes": "a7de76fda12eedd9d10fefe38a8717bc8c4c791db2c3ed1d4a78b9363f420262",
+    "mini-5": "12782340b4946db81ecf8ee1451047608d2090058f6fd6629b07f7e676388606",
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -252,21 +253,25 @@ def parsed_firings(compiled_pack: CompiledPack, messages: list[str]) -> list[eng
         action = compiled_pack._actions[name]
         plan = action.plan
         if plan is None:
-            continue  # a stage opened
+            continue  # the end rule
         if plan.shape != "full":
             respondents = {match["r"]["ri"] for match in matches if match["r"]["kind"] == "resp"}
             firings.append(firing(plan, tuple(sorted(respondents)), (), ()))
             continue
-        for match in matches:  # one firing per match, with what it names
+        for match in matches:  # per match, one firing per combination of findings it names
             answer = match.get("r", {})
-            firings.append(
-                firing(
-                    plan,
-                    (answer["ri"],) if answer.get("kind") == "resp" else (),
-                    tuple(match[f"f{slot}"]["fid"] for slot in range(plan.finding_slots)),
-                    tuple((q, match[x]["ri"], match[y]["ri"]) for q, x, y in plan.differs),
+            # The "found" fact flags each finding fired so far, in the order they fired.
+            flagged = [key.removeprefix("is:") for key in match.get("d", {}) if key[:3] == "is:"]
+            per_slot = [[fid for fid in flagged if fid in slot] for slot in plan.finding_slots]
+            for findings in itertools.product(*per_slot):
+                firings.append(
+                    firing(
+                        plan,
+                        (answer["ri"],) if answer.get("kind") == "resp" else (),
+                        findings,
+                        tuple((q, match[x]["ri"], match[y]["ri"]) for q, x, y in plan.differs),
+                    )
                 )
-            )
     return firings
 
 

@@ -13,8 +13,9 @@ reproduces each trap against this module:
    action itself right after asserting, whatever that code says, so nothing is deferred and no
    sink rule (TRAP 13) is needed: it cost about 15% of the matching time.
 2. Background dispatcher threads lose results and segfault: ``_Host._run`` starts none.
-3. ``$not`` depends on fact order: absence rules also need a stage marker asserted once every
-   finding they might see is settled (after the end marker).
+3. ``$not`` depends on fact order: gapcheck never uses it. Rules read findings from one "found"
+   fact per stratum, asserted once every finding it might flag is settled, and test a
+   finding's absence as a missing flag.
 4. Mixed types compare as strings: answers are normalised to one type per question before they
    become facts (``gapcheck.answers``), dates become day numbers.
 5. Sessions are capped at 1,024: every session is deleted after its assessment, even on error.
@@ -25,15 +26,17 @@ reproduces each trap against this module:
 9. Exceptions inside actions are swallowed into the state: checked after every assessment.
 10. The C extension holds the GIL: one host per process; scale with processes, not threads.
 11. A ruleset costs memory and can't be unregistered: one per pack content, cached.
-12. Asserting a finding no rule reads raises inside durable: only findings some rule reads are
-    asserted as facts; the others are recorded directly.
-14. (Measured here, not in the notes.) Every session allocates about 1 MB of state (8 KB per
-    join node of the ruleset) and ``delete_state`` frees it. Whether glibc hands that memory
-    back to the system, for the next session to page-fault in again, depends on what else the
-    process allocates meanwhile: with a driver that held each session's action messages until
-    its end it did every time (about 200 page faults, assessments 3x slower: 880 us against
-    290 us a project). The host asks glibc to keep freed memory for reuse (``mallopt``), once
-    per process, so that no allocation pattern brings it back.
+12. Asserting a fact no rule reads raises inside durable: a "found" fact is asserted only for
+    a stratum that has rules, and flags only the findings some rule reads.
+14. (Measured here, not in the notes.) Every session allocates most of a megabyte of state
+    (8 KB per join node of the ruleset) and ``delete_state`` frees it. Whether glibc hands
+    that memory back to the system, for the next session to page-fault in again, depends on
+    its thresholds and on what else the process allocates: glibc raises its own thresholds
+    after the first large free, but with fixed ones (``MALLOC_TRIM_THRESHOLD_`` in the
+    environment, even at glibc's default value) or with an earlier driver that held each
+    session's messages until its end, it did every time (about 280 page faults, assessments
+    3-4x slower). The host asks glibc to keep freed memory for reuse (``mallopt``), once per
+    process, so that no setting or allocation pattern brings it back.
 """
 
 from __future__ import annotations
@@ -53,7 +56,6 @@ from gapcheck.conditions import (
     All,
     AnswerState,
     AnswerValue,
-    AnyOf,
     Compare,
     ConditionNode,
     Differ,
@@ -524,7 +526,8 @@ class _AlternativePlan:
     index: int
     uses_context: bool
     answer_questions: tuple[str, ...]
-    finding_slots: int
+    #: Per finding the alternative reads, the findings any of which satisfies it.
+    finding_slots: tuple[tuple[str, ...], ...]
     absent_findings: tuple[str, ...]
     differs: tuple[tuple[str, str, str], ...]  # (question, alias x, alias y)
     #: Whether some rule reads this finding, so it must be asserted as a fact (TRAP 12).
@@ -543,9 +546,9 @@ class CompiledPack:
         compiler = _Compiler(pack)
         read_by_rules = {fid for loaded in pack.rules for fid in loaded.findings_read}
         self._asserted_findings = frozenset(read_by_rules)
-        self._stage_count = max(
-            (loaded.stratum for loaded in pack.rules if _has_absence(loaded)), default=0
-        )
+        #: Rules of stratum n > 0 read the findings of lower strata, from one "found" fact
+        #: asserted once those are settled (see run).
+        self._top_stratum = max((loaded.stratum for loaded in pack.rules), default=0)
         expanded: list[tuple[LoadedRule, list[_Alternative]]] = []
         for loaded in pack.rules:
             try:
@@ -582,34 +585,18 @@ class CompiledPack:
             for group, question_ids in peer_groups.items()
         ]
         self._check_field_count()
-        # TRAP 6: the end rule always matches, so every session can be deleted safely. It also
-        # opens the first stage of rules that read the absence of a finding (TRAP 3).
-        definition["gapcheck-end"] = {"all": [{"e": {"kind": "end"}}], "pri": 1}
-        opened = {"gapcheck-end": 1 if self._stage_count >= 1 else 0}
-        for stage in range(1, self._stage_count):
-            name = f"gapcheck-stage-{stage}"
-            definition[name] = {
-                "all": [{"s": {"$and": [{"kind": "stage"}, {"n": stage}]}}],
-                "pri": 2 * stage + 1,
-            }
-            opened[name] = stage + 1
+        # TRAP 6: the end rule always matches, so every session can be deleted safely.
+        definition[_END_RULE] = {"all": [{"e": {"kind": "end"}}], "pri": 1}
         self.definition = definition
-        # The facts actions assert, serialised once.
-        self._finding_texts = {
-            fid: _dumps({"sid": _SESSION_ID, "kind": "finding", "fid": fid, _finding_flag(fid): 1})
-            for fid in self._asserted_findings
-        }
-        self._stage_texts = {
-            stage: _dumps({"sid": _SESSION_ID, "kind": "stage", "n": stage})
-            for stage in range(1, self._stage_count + 1)
-        }
         #: What the driver does when a durable rule fires, by the rule's name.
-        self._actions = {
-            name: _Action(name, plan, self._finding_texts[plan.rule_id] if plan.announce else None)
-            for name, plan in plans.items()
+        self._actions = {name: _Action(name, plan) for name, plan in plans.items()}
+        self._actions[_END_RULE] = _Action(_END_RULE)
+        #: The order of the "found" fact's flags: the order findings are reported in, so that
+        #: a derived finding lists the findings it follows from in that order too.
+        self._flag_order = {
+            _FOUND_FLAG_FIELD.format(_finding_flag(loaded.rule.id)): position
+            for position, loaded in enumerate(pack.rules)
         }
-        for name, stage in opened.items():
-            self._actions[name] = _Action(name, stage_text=self._stage_texts.get(stage))
         host = _get_host()
         with _host_lock:
             try:
@@ -644,19 +631,16 @@ class CompiledPack:
         if alternative.answer:
             kind = "ctx" if uses_context else "resp"
             patterns.append({"r": _conjoin([{"kind": kind}, *alternative.answer])})
-        for number, slot in enumerate(alternative.findings):
-            accepted = _disjoin([{_finding_flag(finding): 1} for finding in slot])
-            patterns.append({f"f{number}": {"$and": [{"kind": "finding"}, accepted]}})
-        if alternative.absent_findings:
-            # TRAP 3: absence is only trusted once the stage marker says findings are settled.
-            patterns.append({"s": {"$and": [{"kind": "stage"}, {"n": loaded.stratum}]}})
-            # One absence pattern for all of them: "none of these findings" is a single `$not`
-            # over an `$or` of ids, one beta node instead of one per finding (each beta node
-            # costs every session a few KB of durable's state to set up).
-            absent = _disjoin(
-                [{_finding_flag(finding): 1} for finding in alternative.absent_findings]
-            )
-            patterns.append({"n$not": {"$and": [{"kind": "finding"}, absent]}})
+        if alternative.findings or alternative.absent_findings:
+            # The findings of lower strata, all in one "found" fact asserted once they are
+            # settled: presence and absence (TRAP 3: never `$not` over facts still to come)
+            # are tests of its flags, in one pattern.
+            tests: list[Json] = [{"kind": "found"}, {"n": loaded.stratum}]
+            for slot in alternative.findings:
+                tests.append(_disjoin([{_finding_flag(finding): 1} for finding in slot]))
+            for finding in alternative.absent_findings:
+                tests.append({"$nex": {_finding_flag(finding): 1}})
+            patterns.append({_FOUND_ALIAS: {"$and": tests}})
         differs = []
         questions = [differ.differ for differ in alternative.differs]
         if len(set(questions)) != len(questions):
@@ -699,7 +683,7 @@ class CompiledPack:
             index=index,
             uses_context=uses_context,
             answer_questions=tuple(dict.fromkeys(alternative.answer_questions)),
-            finding_slots=len(alternative.findings),
+            finding_slots=tuple(tuple(slot) for slot in alternative.findings),
             absent_findings=tuple(alternative.absent_findings),
             differs=tuple(differs),
             announce=loaded.rule.id in self._asserted_findings,
@@ -752,10 +736,11 @@ class CompiledPack:
         the same C engine for the next action, records it and completes it: the matching, the
         agenda and its priorities stay durable-rules'. Exceptions are never swallowed (TRAP 9).
 
-        Findings other rules read are asserted together once the agenda runs dry, or before a
-        stage marker is asserted: one call into durable instead of one per finding. Rules that
-        read findings only run after those findings' rules (priorities), and absence rules only
-        after their stage marker, so the result is the same as asserting each at once.
+        Rules that read findings (stratum n > 0) read them from one "found" fact, asserted once
+        the agenda runs dry after the rules below stratum n have all fired: it flags every
+        finding some rule reads that fired so far. So a finding's absence is only ever tested
+        once it is settled (TRAP 3), and a session asserts one fact per stratum instead of one
+        per finding.
         """
         texts = self.facts(answers)
         # durable echoes a respondent fact's text in every frame it matched: frames are read
@@ -771,6 +756,8 @@ class CompiledPack:
         actions = self._actions
         fired: list[Firing] = []
         record = fired.append
+        top_stratum = self._top_stratum
+        flag_order = self._flag_order
         with _host_lock:
             try:
                 state_handle = self._checked(
@@ -778,8 +765,9 @@ class CompiledPack:
                 )
                 started = native.start_action_for_state(handle, state_handle)
                 message = started[1] if started else None
-                announced: set[str] = set()
-                pending: list[str] = []
+                # The flags of the findings fired so far (each once), as JSON fields.
+                found: dict[str, None] = {}
+                stratum = 0
                 while True:
                     while message:
                         # A message is {"<rule name>":[frames]}: the name comes first.
@@ -806,22 +794,26 @@ class CompiledPack:
                                 fired.extend(action.read_firings(message))
                             elif reads is _NOTHING:
                                 record(action.firings.get(0) or action.firing(0))
-                            elif action.stage_text is not None:
-                                self._assert_all(pending)
-                                self._assert_all([action.stage_text])
-                            finding = action.finding_text
-                            if finding is not None and finding not in announced:
-                                # TRAP 12: only findings some rule reads become facts, and each
-                                # only once (TRAP 7: re-asserting an identical fact is an error).
-                                announced.add(finding)
-                                pending.append(finding)
+                            announced = action.announced
+                            if announced is not None:
+                                found[announced] = None
                         except BaseException:
                             native.abandon_action(handle, state_handle)
                             raise
                         message = complete_and_start_action(handle, state_handle)
-                    if not pending:
+                    stratum += 1
+                    if stratum > top_stratum:
                         break
-                    self._assert_all(pending)
+                    # Every rule below this stratum has fired: its findings are settled.
+                    self._checked(
+                        native.assert_fact(
+                            handle,
+                            _FOUND_HEAD
+                            + str(stratum)
+                            + "".join(sorted(found, key=flag_order.__getitem__))
+                            + "}",
+                        )
+                    )
                     started = native.start_action_for_state(handle, state_handle)
                     message = started[1] if started else None
             except EngineError:
@@ -833,17 +825,6 @@ class CompiledPack:
                 native.delete_state(handle, _SESSION_ID)
         return fired
 
-    def _assert_all(self, fact_texts: list[str]) -> None:
-        """Assert facts already serialised, in one call; empties the list."""
-        if not fact_texts:
-            return
-        if len(fact_texts) == 1:
-            result = _native.assert_fact(self._ruleset_handle, fact_texts[0])
-        else:
-            result = _native.assert_facts(self._ruleset_handle, "[" + ",".join(fact_texts) + "]")
-        fact_texts.clear()
-        self._checked(result)
-
     @staticmethod
     def _checked(result: Any) -> Any:
         code = result[0]
@@ -854,18 +835,23 @@ class CompiledPack:
 
 
 def _finding_flag(finding_id: str) -> str:
-    """The field that marks a finding fact as that finding's.
+    """The field of the "found" fact that says this finding fired.
 
-    Rules test this flag rather than ``fid == "<id>"``: durable finds a fact's alpha tests by
-    field name and evaluates every test on that name, so with one "fid" field each finding
-    fact was compared with every finding id some rule reads (about 30), and with a field of
-    its own it meets only the tests on itself. Rule ids are kebab-case, so the flag cannot
-    be mistaken for an answer's field (snake_case) or for "sid", "kind" and "fid".
+    A field per finding, not a list: durable finds a fact's alpha tests by field name, so a
+    test meets only the fact's fields it is about. Rule ids are kebab-case, so the flag
+    cannot be mistaken for an answer's field (snake_case) or for "sid", "kind" and "n".
     """
     return _FINDING_FLAG + finding_id
 
 
 _FINDING_FLAG = "is:"
+_FLAG_CHARS = len(_FINDING_FLAG)
+#: A flag as a field of the "found" fact's JSON text, comma first.
+_FOUND_FLAG_FIELD = ',"{}":1'
+#: The alias of the "found" fact in a rule's patterns and its action's frames.
+_FOUND_ALIAS = "d"
+_FOUND_HEAD = '{"sid":"' + _SESSION_ID + '","kind":"found","n":'
+_END_RULE = "gapcheck-end"
 
 
 def _dumps(value: Any) -> str:
@@ -890,7 +876,7 @@ def _peer_groups(alternatives: Sequence[_Alternative]) -> dict[str, str]:
 _RESPONDENTS = "respondents"  # which respondents matched (answer-only rules, most of them)
 _NOTHING = "nothing"  # nothing: the rule matched the context alone
 _EVERYTHING = "everything"  # every frame's facts: findings read, pairs, the respondent
-_STAGE = "stage"  # nothing: the action opens a stage (TRAP 3)
+_END = "end"  # nothing: the end rule (TRAP 6)
 _READS = {"resp": _RESPONDENTS, "ctx": _NOTHING, "full": _EVERYTHING}
 
 #: Firings one action keeps for reuse, at most (one per set of respondents seen).
@@ -903,39 +889,38 @@ class _Action:
     """What the driver does when one durable rule fires."""
 
     __slots__ = (
-        "finding_aliases",
-        "finding_text",
+        "announced",
+        "finding_slots",
         "firings",
         "frames_at",
         "messages",
         "plan",
         "read",
         "reads",
-        "stage_text",
     )
 
-    def __init__(
-        self,
-        name: str,
-        plan: _AlternativePlan | None = None,
-        finding_text: str | None = None,
-        stage_text: str | None = None,
-    ) -> None:
+    def __init__(self, name: str, plan: _AlternativePlan | None = None) -> None:
         self.plan = plan
-        self.reads = _READS[plan.shape] if plan else _STAGE
+        self.reads = _READS[plan.shape] if plan else _END
         #: Where the frames of a message start: just past ``{"<name>":[``.
         self.frames_at = len(name) + 5
-        #: The finding to assert as a fact once the rule fired, if some rule reads it.
-        self.finding_text = finding_text
-        #: The stage marker to assert, if the action opens a stage.
-        self.stage_text = stage_text
+        #: The finding's flag to put in the next "found" fact once the rule fired, if some
+        #: rule reads it (TRAP 12: the others never become facts).
+        self.announced = (
+            _FOUND_FLAG_FIELD.format(_finding_flag(plan.rule_id))
+            if plan and plan.announce
+            else None
+        )
         #: Firings made before, by the respondents they name (bit i: respondent i). A Firing is
         #: immutable, so one made for an earlier project serves again.
         self.firings: dict[int, Firing] = {}
         #: The same for a rule whose messages are read in full, by what a match names.
         self.read: dict[tuple[tuple[int, ...], tuple[str, ...], _Pairs], Firing] = {}
-        #: The aliases of the finding facts a match holds, in order.
-        self.finding_aliases = tuple(f"f{n}" for n in range(plan.finding_slots if plan else 0))
+        #: Per finding the rule reads, the flags of the findings that satisfy it.
+        self.finding_slots = tuple(
+            frozenset(_finding_flag(finding) for finding in slot)
+            for slot in (plan.finding_slots if plan else ())
+        )
         #: For a rule that reads findings and no respondent's answers, whose messages recur
         #: from project to project: the firings read from each message, by its text.
         self.messages: dict[str, tuple[Firing, ...]] | None = None
@@ -972,36 +957,45 @@ class _Action:
             if known is not None:
                 return known
         ((_, matches),) = orjson.loads(message).items()
-        finding_aliases = self.finding_aliases
+        finding_slots = self.finding_slots
         differs = plan.differs
         kept = self.read
         firings = []
         for matched in matches if isinstance(matches, list) else [matches]:
             answer = matched.get("r")
-            # The facts are gapcheck's own: "ri" is a whole number, "fid" a string.
+            # The facts are gapcheck's own: "ri" is a whole number.
             respondents = (answer["ri"],) if answer is not None and answer["kind"] == "resp" else ()
-            findings = tuple([matched[alias]["fid"] for alias in finding_aliases])
             pairs = (
                 tuple([(q, matched[x]["ri"], matched[y]["ri"]) for q, x, y in differs])
                 if differs
                 else ()
             )
-            key = (respondents, findings, pairs)
-            firing = kept.get(key)
-            if firing is None:
-                firing = Firing(
-                    plan.rule_id,
-                    plan.index,
-                    respondents,
-                    plan.uses_context,
-                    findings,
-                    plan.absent_findings,
-                    pairs,
-                    plan.answer_questions,
-                )
-                if len(kept) < _KEPT_FIRINGS:
-                    kept[key] = firing
-            firings.append(firing)
+            # durable matched the "found" fact; the findings it came from are those of its
+            # flags each slot accepts (in the order findings are reported): one firing per
+            # combination, as there would be one match per combination of finding facts.
+            combinations: list[tuple[str, ...]] = [()]
+            if finding_slots:
+                flags = list(matched[_FOUND_ALIAS])
+                for slot in finding_slots:
+                    present = [flag[_FLAG_CHARS:] for flag in flags if flag in slot]
+                    combinations = [(*done, f) for done in combinations for f in present]
+            for findings in combinations:
+                key = (respondents, findings, pairs)
+                firing = kept.get(key)
+                if firing is None:
+                    firing = Firing(
+                        plan.rule_id,
+                        plan.index,
+                        respondents,
+                        plan.uses_context,
+                        findings,
+                        plan.absent_findings,
+                        pairs,
+                        plan.answer_questions,
+                    )
+                    if len(kept) < _KEPT_FIRINGS:
+                        kept[key] = firing
+                firings.append(firing)
         read = tuple(firings)
         if remembered is not None and len(remembered) < _KEPT_MESSAGES:
             remembered[message] = read
@@ -1064,20 +1058,6 @@ def _searched_respondents(message: str) -> int:
 
 _RI_KEY = '"ri":'
 _DIGITS = frozenset("0123456789")
-
-
-def _has_absence(loaded: LoadedRule) -> bool:
-    def visit(node: ConditionNode, negated: bool) -> bool:
-        if isinstance(node, FindingRef):
-            return negated
-        if isinstance(node, Not):
-            return visit(node.not_, not negated)
-        if isinstance(node, (All, AnyOf)):
-            children = node.all if isinstance(node, All) else node.any
-            return any(visit(child, negated) for child in children)
-        return False
-
-    return visit(loaded.rule.when, False)
 
 
 _COMPILED: dict[str, CompiledPack] = {}
