@@ -76,10 +76,12 @@ def plain_facts(compiled_pack: CompiledPack, answers: Answers) -> list[dict[str,
     read = compiled_pack._field_questions
     context = plain_fields(pack, [q for q in read if q in project], answers.context)
     respondent_ids = [q for q in read if q not in project]
-    facts = [{"sid": "gapcheck", "kind": "ctx", **context}]
+    facts = [{"sid": "gapcheck", "id": "c", "kind": "ctx", **context}]
     for index, respondent in enumerate(answers.respondents):
         fields = plain_fields(pack, respondent_ids, respondent.answers)
-        facts.append({"sid": "gapcheck", "kind": "resp", "ri": index, **context, **fields})
+        facts.append(
+            {"sid": "gapcheck", "kind": "resp", "ri": index, "id": f"r{index}", **context, **fields}
+        )
     groups: dict[str, list[str]] = {}
     for question_id, group in compiled_pack._peer_groups.items():
         groups.setdefault(group, []).append(question_id)
@@ -88,9 +90,16 @@ def plain_facts(compiled_pack: CompiledPack, answers: Answers) -> list[dict[str,
             for index, respondent in enumerate(answers.respondents):
                 fields = plain_fields(pack, question_ids, respondent.answers)
                 facts.append(
-                    {"sid": "gapcheck", "kind": "peer", "ri": index, "pq": group, **fields}
+                    {
+                        "sid": "gapcheck",
+                        "kind": "peer",
+                        "ri": index,
+                        "id": f"p{index}:{group}",
+                        "pq": group,
+                        **fields,
+                    }
                 )
-    facts.append({"sid": "gapcheck", "kind": "end"})
+    facts.append({"sid": "gapcheck", "id": "e", "kind": "end"})
     return facts
 
 

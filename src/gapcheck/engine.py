@@ -21,7 +21,7 @@ reproduces each trap against this module:
 5. Sessions are capped at 1,024: every session is deleted after its assessment, even on error.
 6. Deleting a session no rule matched segfaults: an end rule always matches the end marker.
 7. Session and fact ids are 32-bit hashes: one live session at a time, facts of a session are
-   few and distinct (respondent index), no ``id``/``sid`` question (pack loader).
+   few and each has an "id" of its own, no ``id``/``sid`` question (pack loader).
 8. More than 252 fields in one fact segfaults: the compiler refuses packs that would need it.
 9. Exceptions inside actions are swallowed into the state: checked after every assessment.
 10. The C extension holds the GIL: one host per process; scale with processes, not threads.
@@ -272,10 +272,13 @@ def _fact_text(head: str, fields: Json) -> str:
     return head + "," + orjson.dumps(fields).decode()[1:]
 
 
-_CONTEXT_HEAD = '{"sid":"' + _SESSION_ID + '","kind":"ctx"'
+# Every fact carries an "id" of its own, unique in its session: durable otherwise names a fact
+# by hashing all of its fields, sorted (a few us a respondent), and the same hash would make two
+# identical facts one (TRAP 7). A respondent's "id" follows its index ("ri").
+_CONTEXT_HEAD = '{"sid":"' + _SESSION_ID + '","id":"c","kind":"ctx"'
 _RESPONDENT_HEAD = '{"sid":"' + _SESSION_ID + '","kind":"resp","ri":'
 _PEER_HEAD = '{"sid":"' + _SESSION_ID + '","kind":"peer","ri":'
-_END_TEXT = '{"sid":"' + _SESSION_ID + '","kind":"end"}'
+_END_TEXT = '{"sid":"' + _SESSION_ID + '","id":"e","kind":"end"}'
 
 
 # --- compiling conditions --------------------------------------------------------------------
@@ -579,9 +582,15 @@ class CompiledPack:
         peer_groups: dict[str, list[str]] = {}
         for question_id, group in self._peer_groups.items():
             peer_groups.setdefault(group, []).append(question_id)
-        #: Per peer group, its field (JSON, comma first) and its questions' encoding.
+        #: Per peer group, its field (JSON, comma first), the end of its facts' "id" after the
+        #: respondent's index (group names are question ids or "all": JSON as they are), and
+        #: its questions' encoding.
         self._peer_encodings = [
-            (',"pq":' + _dumps(group), _encoding(pack, question_ids, Scope.respondent))
+            (
+                ',"pq":' + _dumps(group),
+                ":" + group + '"',
+                _encoding(pack, question_ids, Scope.respondent),
+            )
             for group, question_ids in peer_groups.items()
         ]
         self._check_field_count()
@@ -716,13 +725,15 @@ class CompiledPack:
         texts = [context]
         encoding = self._respondent_encoding
         for index, respondent in enumerate(answers.respondents):
-            head = _RESPONDENT_HEAD + str(index) + shared
+            head = _RESPONDENT_HEAD + str(index) + ',"id":"r' + str(index) + '"' + shared
             texts.append(_fact_text(head, _fields(encoding, respondent.answers)))
         if len(answers.respondents) > 1:
             # A pair needs two respondents; with one, no peer fact could ever match.
-            for group_field, encoding in self._peer_encodings:
+            for group_field, group_id, encoding in self._peer_encodings:
                 for index, respondent in enumerate(answers.respondents):
-                    head = _PEER_HEAD + str(index) + group_field
+                    head = (
+                        _PEER_HEAD + str(index) + ',"id":"p' + str(index) + group_id + group_field
+                    )
                     texts.append(_fact_text(head, _fields(encoding, respondent.answers)))
         texts.append(_END_TEXT)
         return texts
@@ -810,6 +821,9 @@ class CompiledPack:
                             handle,
                             _FOUND_HEAD
                             + str(stratum)
+                            + _FOUND_ID
+                            + str(stratum)
+                            + '"'
                             + "".join(sorted(found, key=flag_order.__getitem__))
                             + "}",
                         )
@@ -851,6 +865,9 @@ _FOUND_FLAG_FIELD = ',"{}":1'
 #: The alias of the "found" fact in a rule's patterns and its action's frames.
 _FOUND_ALIAS = "d"
 _FOUND_HEAD = '{"sid":"' + _SESSION_ID + '","kind":"found","n":'
+#: A "found" fact's "id" (after its stratum): each stratum has its own.
+_FOUND_ID = ',"id":"f'
+
 _END_RULE = "gapcheck-end"
 
 
