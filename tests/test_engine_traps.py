@@ -333,12 +333,12 @@ def test_trap10_and_11_one_host_and_one_ruleset_per_pack() -> None:
 # TRAP 12: asserting a fact no rule reads -------------------------------------------------------
 
 
-def test_trap12_engine_asserts_only_findings_that_rules_read() -> None:
+def test_trap12_engine_flags_only_findings_that_rules_read() -> None:
     compiled_pack = compiled(mini_pack())
     read = {fid for loaded in mini_pack().rules for fid in loaded.findings_read}
-    assert compiled_pack._asserted_findings == read
+    assert compiled_pack._flagged_findings == read
     assert "beta-unready" not in read
-    # beta-unready fires without being asserted as a fact, and nothing goes wrong.
+    # beta-unready fires without a flag in any "found" fact, and nothing goes wrong.
     answers = make_answers({"ptype": "beta", "phase": "planning"}, {**CALM, "beta_ready": "no"})
     assert fired_ids(answers) == ["beta-unready"]
 

@@ -533,7 +533,7 @@ class _AlternativePlan:
     finding_slots: tuple[tuple[str, ...], ...]
     absent_findings: tuple[str, ...]
     differs: tuple[tuple[str, str, str], ...]  # (question, alias x, alias y)
-    #: Whether some rule reads this finding, so it must be asserted as a fact (TRAP 12).
+    #: Whether some rule reads this finding, so the "found" facts flag it (TRAP 12).
     announce: bool
     #: What a firing's message must be read for: the respondent's index only ("resp"),
     #: nothing ("ctx"), or everything ("full": findings and pairs).
@@ -547,8 +547,10 @@ class CompiledPack:
         self.pack = pack
         self.ruleset_name = f"gapcheck_{pack.sha256[:16]}"
         compiler = _Compiler(pack)
-        read_by_rules = {fid for loaded in pack.rules for fid in loaded.findings_read}
-        self._asserted_findings = frozenset(read_by_rules)
+        #: The findings some rule reads: only these are flagged in the "found" facts.
+        self._flagged_findings = frozenset(
+            fid for loaded in pack.rules for fid in loaded.findings_read
+        )
         #: Rules of stratum n > 0 read the findings of lower strata, from one "found" fact
         #: asserted once those are settled (see run).
         self._top_stratum = max((loaded.stratum for loaded in pack.rules), default=0)
@@ -695,7 +697,7 @@ class CompiledPack:
             finding_slots=tuple(tuple(slot) for slot in alternative.findings),
             absent_findings=tuple(alternative.absent_findings),
             differs=tuple(differs),
-            announce=loaded.rule.id in self._asserted_findings,
+            announce=loaded.rule.id in self._flagged_findings,
             shape=(
                 "full"
                 if alternative.findings or alternative.differs or not alternative.answer
