@@ -29,6 +29,7 @@ from pypdf import PdfReader
 
 import gapcheck.batch
 import gapcheck.fsutil
+import gapcheck.pack
 from gapcheck.batch import (
     CACHE_NAME,
     CRASH_HOOK,
@@ -42,6 +43,7 @@ from gapcheck.batch import (
 from gapcheck.cli import main
 from gapcheck.errors import RenderError
 from gapcheck.formats import OutputFormat
+from tests.helpers import MINI_PACK, mini_pack
 from tests.support import require
 
 ROOT = Path(__file__).parent.parent
@@ -521,6 +523,112 @@ def test_dask_a_worker_dying_mid_run_affects_only_its_project(
     ]
     assert f"{len(SAMPLES) + 2} assessed, 0 unchanged, 2 failed" in result.stderr
     assert not any(name.startswith("meridian") for name in report_files(outdir))
+
+
+# --- --pack: a pack of the consultant's own ---------------------------------------------------
+
+
+def mini_answers(folder: Path, count: int) -> Path:
+    """Answers files for the mini pack (tests/packs/mini); every second one has unclear goals."""
+    for index in range(count):
+        write(
+            folder / f"mini-{index}.yaml",
+            {
+                "format_version": 1,
+                "project": {"id": f"mini-{index}", "name": f"Mini {index}", "client": "Client"},
+                "assessed_on": "2026-11-01",
+                "assessor": "Tester",
+                "context": {"ptype": "alpha", "phase": "execution"},
+                "respondents": [
+                    {
+                        "name": "Ann",
+                        "role": "Lead",
+                        "team": "Delivery",
+                        "answers": {"goals": "no" if index % 2 else "yes", "mood": 4},
+                    }
+                ],
+            },
+        )
+    return folder
+
+
+def test_batch_with_a_pack_of_ones_own(tmp_path: Path) -> None:
+    inputs = mini_answers(tmp_path / "in", 4)
+    outputs = []
+    for jobs in ("1", "2"):
+        outdir = tmp_path / f"out-{jobs}"
+        result = run(
+            "batch", str(inputs), "-o", str(outdir), "--format", "json", "--jobs", jobs,
+            "--pack", str(MINI_PACK),
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert "4 assessed, 0 unchanged, 0 failed" in result.stderr
+        reports = {p.name: json.loads(p.read_bytes()) for p in outdir.glob("mini-*.json")}
+        assert len(reports) == 4
+        assert {report["pack"]["name"] for report in reports.values()} == {mini_pack().name}
+        findings = {
+            report["project"]["id"]: [finding["id"] for finding in report["findings"]]
+            for report in reports.values()
+        }
+        assert sorted(project for project, ids in findings.items() if "no-goals" in ids) == [
+            "mini-1",
+            "mini-3",
+        ]
+        summary = json.loads((outdir / "portfolio.json").read_bytes())
+        assert summary["pack"]["sha256"] == mini_pack().sha256
+        outputs.append({p.name: p.read_bytes() for p in outdir.iterdir() if p.name != CACHE_NAME})
+    assert outputs[0] == outputs[1]
+    # The same answers with gapcheck's own pack are refused: its questions are other ones.
+    result = run("batch", str(inputs), "-o", str(tmp_path / "own"), "--format", "json")
+    assert result.exit_code == 3, result.output
+    assert "0 assessed, 0 unchanged, 4 failed" in result.stderr
+
+
+def test_changing_the_pack_redoes_every_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = mini_answers(tmp_path / "in", 2)
+    copy = tmp_path / "pack"
+    shutil.copytree(MINI_PACK, copy)
+    outdir = tmp_path / "out"
+    args = ["batch", str(inputs), "-o", str(outdir), "--format", "json", "--pack", str(copy)]
+    assert "2 assessed, 0 unchanged" in run(*args).stderr
+    assert "0 assessed, 2 unchanged" in run(*args).stderr
+    rules = copy / "core.rules.yaml"
+    rules.write_text(rules.read_text().replace("title:", "title: Now", 1))
+    # Each gapcheck command is a process of its own; here they share one, and its cache of
+    # loaded packs (by folder) would still hold the pack as it was.
+    monkeypatch.setattr(gapcheck.pack, "_PACK_CACHE", {})
+    assert "2 assessed, 0 unchanged" in run(*args).stderr
+
+
+def test_a_broken_pack_is_a_usage_error_and_writes_nothing(tmp_path: Path) -> None:
+    inputs = mini_answers(tmp_path / "in", 1)
+    broken = tmp_path / "pack"
+    shutil.copytree(MINI_PACK, broken)
+    (broken / "questionnaire.yaml").write_text("sections: [unclosed\n")
+    outdir = tmp_path / "out"
+    result = run("batch", str(inputs), "-o", str(outdir), "--pack", str(broken))
+    assert result.exit_code == 2, result.output
+    assert "questionnaire.yaml" in result.stderr
+    assert "Traceback" not in result.output
+    assert not outdir.exists()
+
+
+def test_dask_workers_are_sent_the_pack(tmp_path: Path, dask_scheduler: str) -> None:
+    inputs = mini_answers(tmp_path / "in", 3)
+    outputs = []
+    for name, extra in (("local", ["--jobs", "1"]), ("dask", ["--executor", "dask"])):
+        outdir = tmp_path / name
+        if name == "dask":
+            extra += ["--scheduler", dask_scheduler]
+        args = ["--format", "json", "--pack", str(MINI_PACK), *extra]
+        result = run("batch", str(inputs), "-o", str(outdir), *args)
+        assert result.exit_code == 0, result.output
+        outputs.append({p.name: p.read_bytes() for p in outdir.iterdir() if p.name != CACHE_NAME})
+    assert outputs[0] == outputs[1]
+    (unclear,) = [data for name, data in outputs[1].items() if name.startswith("mini-1--")]
+    assert b'"no-goals"' in unclear
 
 
 # --- fast paths against the obvious ones ------------------------------------------------------

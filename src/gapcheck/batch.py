@@ -29,6 +29,7 @@ effect with ``jobs=1`` (no pool) and is not for users.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
 import contextlib
 import dataclasses
@@ -40,8 +41,10 @@ import importlib
 import multiprocessing
 import os
 import re
+import shutil
 import signal
 import stat
+import tempfile
 import threading
 import time
 import unicodedata
@@ -107,6 +110,8 @@ class BatchOptions:
     #: A Dask scheduler's address (``tcp://HOST:PORT``): assess on that cluster instead of a
     #: local pool (needs the ``gapcheck[dask]`` extra).
     scheduler: str | None = None
+    #: The assessment pack folder (docs/pack-format.md); None: gapcheck's own.
+    pack: Path | None = None
 
 
 @dataclass
@@ -277,6 +282,8 @@ class _WorkerSetup:
     outdir: str
     formats: tuple[str, ...]
     in_pool: bool
+    #: The pack folder, as this process sees it; None: gapcheck's own.
+    pack: str | None = None
 
 
 _STATE: dict[str, Any] = {}
@@ -293,7 +300,7 @@ def _init_worker(setup: _WorkerSetup) -> None:
         # items in flight, whose writes are atomic. A worker interrupted inside the pool's
         # queues can deadlock the pool.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    pack = load_pack()
+    pack = load_pack(None if setup.pack is None else Path(setup.pack))
     compiled(pack)
     formats = tuple(OutputFormat(name) for name in setup.formats)
     _STATE.update(
@@ -552,9 +559,9 @@ def run_batch(
     outdir = options.outdir
     if not options.formats:
         raise InputError.single(outdir, "no output format", expected="html, pdf, json or md")
+    pack = load_pack(options.pack)  # a broken pack is refused before OUTDIR is touched
     outdir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(outdir)
-    pack = load_pack()
     with _frozen_gc():
         return _run(paths, options, progress, pack)
 
@@ -611,7 +618,12 @@ def _run(
         if progress is not None:
             progress(done, total)
 
-    setup = _WorkerSetup(folder, tuple(chosen.value for chosen in options.formats), False)
+    setup = _WorkerSetup(
+        folder,
+        tuple(chosen.value for chosen in options.formats),
+        False,
+        None if options.pack is None else str(options.pack),
+    )
     try:
         if options.scheduler is not None:
             _run_dask(work, options.scheduler, dataclasses.replace(setup, in_pool=True), finished)
@@ -814,16 +826,58 @@ DASK_WINDOW = 64
 _DASK_LOCK = threading.Lock()
 
 
-def _dask_task(shown: str, raw: bytes, setup: _WorkerSetup) -> tuple[str, Any]:
+#: A pack folder's files as (name, bytes), sent to Dask workers.
+PackFiles = tuple[tuple[str, bytes], ...]
+
+
+def _dask_task(
+    shown: str, raw: bytes, setup: _WorkerSetup, pack_files: PackFiles | None = None
+) -> tuple[str, Any]:
     """On a Dask worker: assess an input sent as bytes, return its summary and its reports
-    (the client writes them: workers need no access to the inputs or OUTDIR). One at a time
-    per process: durable-rules has one host per process."""
+    (the client writes them: workers need no access to the inputs, the pack folder or OUTDIR).
+    One at a time per process: durable-rules has one host per process."""
     from gapcheck.loading import parse_document  # noqa: PLC0415
 
     with _DASK_LOCK:
+        if pack_files is not None:
+            setup = dataclasses.replace(setup, pack=_unpacked(pack_files))
         if _STATE.get("setup") != setup:
             _init_worker(setup)
         return _guarded(shown, lambda: _assess_and_render(parse_document(raw, Path(shown)), shown))
+
+
+def _pack_files(folder: Path) -> PackFiles:
+    """The files of a pack folder that load_pack reads, to send to workers that cannot see it."""
+    return tuple(
+        (entry.name, entry.read_bytes())
+        for entry in sorted(folder.iterdir(), key=lambda entry: entry.name)
+        if entry.is_file()
+        and (
+            entry.name in ("pack.yaml", "questionnaire.yaml") or entry.name.endswith(".rules.yaml")
+        )
+    )
+
+
+#: Pack folders written on this (worker) process, by the sha256 of what was sent.
+_UNPACKED: dict[str, str] = {}
+
+
+def _unpacked(pack_files: PackFiles) -> str:
+    """A private folder holding the pack files sent to this worker (written once per content,
+    removed when the process ends); load_pack then reads it like any pack folder."""
+    digest = hashlib.sha256()
+    for name, data in pack_files:
+        digest.update(name.encode() + b"\0" + data + b"\0")
+    key = digest.hexdigest()
+    if key not in _UNPACKED:
+        folder = tempfile.mkdtemp(prefix="gapcheck-pack-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        for name, data in pack_files:
+            if "/" in name or "\\" in name or name.startswith("."):
+                raise InputError.single(name, "not a pack file name")
+            atomic_write(os.path.join(folder, name), data, sync=False)
+        _UNPACKED[key] = folder
+    return _UNPACKED[key]
 
 
 def _run_dask(
@@ -848,6 +902,13 @@ def _run_dask(
             "--scheduler", f"cannot reach the Dask scheduler at {scheduler}: {error}"
         ) from None
     with client:
+        # A pack of the user's goes to every worker once; each task names it.
+        pack_files = (
+            None
+            if setup.pack is None
+            # In a list: scatter sends a tuple's items apart, the whole is wanted here.
+            else client.scatter([_pack_files(Path(setup.pack))], broadcast=True)[0]
+        )
         pending = deque(work)
         items: dict[Any, Item] = {}
         suspects: list[Item] = []
@@ -858,7 +919,7 @@ def _run_dask(
             except OSError as error:
                 finished(item, "failed", f"{item[0]}: cannot read: {error.strerror or error}")
                 return None
-            future = client.submit(_dask_task, item[0], raw, setup, pure=False)
+            future = client.submit(_dask_task, item[0], raw, setup, pack_files, pure=False)
             items[future] = item
             return future
 

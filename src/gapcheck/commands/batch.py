@@ -75,6 +75,14 @@ class _ProgressBar:
     default=None,
     help="The Dask scheduler's address, tcp://HOST:PORT (with --executor dask).",
 )
+@click.option(
+    "--pack",
+    "pack_folder",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="Assess with the questionnaire and rules of this pack folder instead of gapcheck's own"
+    " (see docs/pack-format.md). Dask workers are sent its files.",
+)
 @click.option("--force", is_flag=True, help="Assess and render every input, even unchanged ones.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def batch(
@@ -84,6 +92,7 @@ def batch(
     jobs: int | None,
     executor: str,
     scheduler: str | None,
+    pack_folder: str | None,
     force: bool,
     quiet: bool,
 ) -> None:
@@ -120,6 +129,7 @@ def batch(
             jobs=jobs if jobs is not None else (os.cpu_count() or 1),
             force=force,
             scheduler=scheduler,
+            pack=None if pack_folder is None else Path(pack_folder),
         )
         show_progress = not quiet and _stderr_is_terminal()
         try:
