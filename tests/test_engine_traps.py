@@ -24,7 +24,8 @@ from gapcheck.conditions import AnswerValue
 from gapcheck.engine import compiled
 from gapcheck.errors import EngineError, PackError
 from gapcheck.pack import load_pack
-from tests.helpers import make_answers, mini_pack
+from tests.helpers import MINI_PACK, make_answers, mini_pack
+from tests.reference import reference_findings
 
 RAW_PRELUDE = """
 import durable.engine as de
@@ -398,3 +399,67 @@ def test_trap14_sessions_reuse_freed_memory_instead_of_faulting_it_in() -> None:
     # Avoided: the engine's host keeps freed memory for reuse, whatever the environment says.
     assert faults_per_assessment("engine", FIXED_GLIBC_DEFAULT) < 5
     assert faults_per_assessment("engine", {}) < 5
+
+
+# The "found" facts (TRAP 3 and 12): rule shapes the bundled packs lack ----------------------
+
+EXTRA_RULES = """
+rules:
+  - id: absence-alone
+    title: Goals fine
+    area: foundation
+    severity: low
+    source: "The Foundation: Strategy and Planning"
+    why: Absence alone.
+    when: {not: {finding: no-goals}}
+    recommendations: [{action: Keep, owner: Lead, timeframe: now, effort: low}]
+  - id: overlapping-slots
+    title: One finding for two needs
+    area: execution
+    severity: low
+    source: "Mastering Execution for Optimal Results"
+    why: Both needs met by low-mood alone.
+    when:
+      all:
+        - {any: [{finding: no-goals}, {finding: low-mood}]}
+        - {any: [{finding: low-mood}, {finding: big-and-late}]}
+    recommendations: [{action: Look, owner: Lead, timeframe: now, effort: low}]
+  - id: findings-only-chain
+    title: Chained on findings alone
+    area: leadership
+    severity: low
+    source: "Leadership and Accountability"
+    why: Third layer.
+    when: {all: [{finding: overlapping-slots}, {not: {finding: chained-twice}}]}
+    recommendations: [{action: Escalate, owner: Sponsor, timeframe: now, effort: low}]
+"""
+
+
+def test_found_facts_give_the_reference_results_for_every_rule_shape(tmp_path: Path) -> None:
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    for entry in MINI_PACK.iterdir():
+        (folder / entry.name).write_bytes(entry.read_bytes())
+    (folder / "extra.rules.yaml").write_text(EXTRA_RULES)
+    pack = load_pack(folder)
+    assert {loaded.rule.id: loaded.stratum for loaded in pack.rules}["findings-only-chain"] == 3
+    compiled_pack = compiled(pack)
+    seen: dict[str, set[bool]] = {}
+    for goals in ("yes", "no"):
+        for mood in (1, 5):
+            for size in (50, 500):
+                for phase in ("planning", "execution"):
+                    answers = make_answers(
+                        {"ptype": "alpha", "phase": phase, "size": size},
+                        {"goals": goals, "mood": mood},
+                    )
+                    fired = {firing.rule_id for firing in compiled_pack.run(answers)}
+                    assert fired == reference_findings(pack, answers)
+                    for rule_id in ("absence-alone", "overlapping-slots", "findings-only-chain"):
+                        seen.setdefault(rule_id, set()).add(rule_id in fired)
+    # Each new shape both fired and stayed quiet somewhere: the comparison meant something.
+    assert seen == {rule_id: {True, False} for rule_id in seen}
+    # low-mood alone satisfies both needs of overlapping-slots, and says so twice over.
+    answers = make_answers({"ptype": "alpha", "phase": "planning"}, {"goals": "yes", "mood": 1})
+    (overlap,) = [f for f in compiled_pack.run(answers) if f.rule_id == "overlapping-slots"]
+    assert overlap.findings == ("low-mood", "low-mood")
