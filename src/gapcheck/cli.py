@@ -10,9 +10,9 @@ Exit codes: 0 assessed; 1 a finding at or above ``--fail-on``; 2 bad input or us
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -26,6 +26,20 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 70
 
 SEVERITIES = ("critical", "high", "medium", "low")
+
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def pack_option(help_text: str) -> Callable[[_Command], _Command]:
+    """The ``--pack DIR`` option of every command that reads a pack, into ``pack_folder``."""
+    return click.option(
+        "--pack",
+        "pack_folder",
+        type=click.Path(exists=True, file_okay=False),
+        default=None,
+        help=help_text,
+    )
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -148,13 +162,9 @@ def main() -> None:
     default=None,
     help="A brand file (YAML or JSON) for reports: firm_name, logo, primary_colour, accent_colour.",
 )
-@click.option(
-    "--pack",
-    "pack_folder",
-    type=click.Path(exists=True, file_okay=False),
-    default=None,
-    help="Assess with the questionnaire and rules of this pack folder instead of gapcheck's own"
-    " (see docs/pack-format.md).",
+@pack_option(
+    "Assess with the questionnaire and rules of this pack folder instead of gapcheck's own"
+    " (see docs/pack-format.md)."
 )
 def assess(
     file: str,
@@ -257,13 +267,7 @@ def rules() -> None:
 
 @rules.command("list")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
-@click.option(
-    "--pack",
-    "pack_folder",
-    type=click.Path(exists=True, file_okay=False),
-    default=None,
-    help="List the rules of this pack folder instead of gapcheck's own.",
-)
+@pack_option("List the rules of this pack folder instead of gapcheck's own.")
 def rules_list(output_format: str, pack_folder: str | None) -> None:
     """List every rule with its id, title, area and severity."""
     with _errors_as_messages():

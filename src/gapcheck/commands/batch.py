@@ -7,7 +7,7 @@ import time
 
 import click
 
-from gapcheck.cli import _errors_as_messages, _fail
+from gapcheck.cli import _errors_as_messages, _fail, pack_option
 
 #: Some inputs could not be assessed or rendered (the others were).
 EXIT_SOME_FAILED = 3
@@ -75,13 +75,9 @@ class _ProgressBar:
     default=None,
     help="The Dask scheduler's address, tcp://HOST:PORT (with --executor dask).",
 )
-@click.option(
-    "--pack",
-    "pack_folder",
-    type=click.Path(exists=True, file_okay=False),
-    default=None,
-    help="Assess with the questionnaire and rules of this pack folder instead of gapcheck's own"
-    " (see docs/pack-format.md). Dask workers are sent its files.",
+@pack_option(
+    "Assess with the questionnaire and rules of this pack folder instead of gapcheck's own"
+    " (see docs/pack-format.md). Dask workers are sent its files."
 )
 @click.option("--force", is_flag=True, help="Assess and render every input, even unchanged ones.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gapcheck.cli import EXIT_BAD_INPUT, _errors_as_messages, _fail
+from gapcheck.cli import EXIT_BAD_INPUT, _errors_as_messages, _fail, pack_option
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -33,13 +33,9 @@ EXIT_INTERRUPTED = 130
 @click.option(
     "--review", is_flag=True, help="Walk through every answer again (Enter keeps an answer)."
 )
-@click.option(
-    "--pack",
-    "pack_folder",
-    type=click.Path(exists=True, file_okay=False),
-    default=None,
-    help="Interview with the questionnaire of this pack folder instead of gapcheck's own"
-    " (to try a pack under development; the tests use a small one).",
+@pack_option(
+    "Interview with the questionnaire of this pack folder instead of gapcheck's own"
+    " (to try a pack under development; the tests use a small one)."
 )
 def fill(
     file: str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from gapcheck.cli import _errors_as_messages, _fail
+from gapcheck.cli import _errors_as_messages, _fail, pack_option
 
 
 @click.command("form")
@@ -15,14 +15,8 @@ from gapcheck.cli import _errors_as_messages, _fail
     type=click.Path(dir_okay=False, writable=True),
     help="Write the form to this HTML file (atomically).",
 )
-@click.option(
-    "--pack",
-    "pack_dir",
-    type=click.Path(exists=True, file_okay=False),
-    default=None,
-    help="An assessment pack folder to take the questions from. Default: gapcheck's own.",
-)
-def form(output: str, pack_dir: str | None) -> None:
+@pack_option("An assessment pack folder to take the questions from. Default: gapcheck's own.")
+def form(output: str, pack_folder: str | None) -> None:
     """Write the questionnaire as one HTML page a client fills in offline and downloads the
     answers of (a JSON answers file `gapcheck assess` reads)."""
     with _errors_as_messages():
@@ -32,7 +26,7 @@ def form(output: str, pack_dir: str | None) -> None:
         from gapcheck.fsutil import atomic_write
         from gapcheck.pack import load_pack
 
-        pack = load_pack(Path(pack_dir) if pack_dir is not None else None)
+        pack = load_pack(Path(pack_folder) if pack_folder is not None else None)
         html = render_form(pack)
         try:
             atomic_write(Path(output), html.encode("utf-8"))
