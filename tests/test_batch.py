@@ -96,6 +96,11 @@ def portfolio(tmp_path: Path) -> Path:
     return folder
 
 
+def outputs_of(outdir: Path) -> dict[str, bytes]:
+    """Every file a batch wrote, by name, but its cache (which records input paths)."""
+    return {p.name: p.read_bytes() for p in outdir.iterdir() if p.name != CACHE_NAME}
+
+
 def report_files(outdir: Path) -> list[str]:
     return sorted(p.name for p in outdir.iterdir() if not p.name.startswith("."))
 
@@ -318,7 +323,7 @@ def test_same_inputs_give_byte_identical_json(portfolio: Path, tmp_path: Path) -
     for name, jobs in (("one", "1"), ("two", "2")):
         outdir = tmp_path / name
         run("batch", str(portfolio), "-o", str(outdir), "--format", "json", "--jobs", jobs)
-        outputs.append({p.name: p.read_bytes() for p in outdir.iterdir() if p.name != CACHE_NAME})
+        outputs.append(outputs_of(outdir))
     assert outputs[0] == outputs[1]
 
 
@@ -492,7 +497,7 @@ def test_dask_gives_the_same_outputs_as_local_workers(
         result = run("batch", str(portfolio), "-o", str(outdir), "--format", "json", *extra)
         assert result.exit_code == 3, result.output
         assert f"{len(SAMPLES) + 3} assessed, 0 unchanged, 1 failed" in result.stderr
-        outputs.append({p.name: p.read_bytes() for p in outdir.iterdir() if p.name != CACHE_NAME})
+        outputs.append(outputs_of(outdir))
     assert outputs[0] == outputs[1]
 
 
@@ -576,7 +581,7 @@ def test_batch_with_a_pack_of_ones_own(tmp_path: Path) -> None:
         ]
         summary = json.loads((outdir / "portfolio.json").read_bytes())
         assert summary["pack"]["sha256"] == mini_pack().sha256
-        outputs.append({p.name: p.read_bytes() for p in outdir.iterdir() if p.name != CACHE_NAME})
+        outputs.append(outputs_of(outdir))
     assert outputs[0] == outputs[1]
     # The same answers with gapcheck's own pack are refused: its questions are other ones.
     result = run("batch", str(inputs), "-o", str(tmp_path / "own"), "--format", "json")
@@ -625,7 +630,7 @@ def test_dask_workers_are_sent_the_pack(tmp_path: Path, dask_scheduler: str) -> 
         args = ["--format", "json", "--pack", str(MINI_PACK), *extra]
         result = run("batch", str(inputs), "-o", str(outdir), *args)
         assert result.exit_code == 0, result.output
-        outputs.append({p.name: p.read_bytes() for p in outdir.iterdir() if p.name != CACHE_NAME})
+        outputs.append(outputs_of(outdir))
     assert outputs[0] == outputs[1]
     (unclear,) = [data for name, data in outputs[1].items() if name.startswith("mini-1--")]
     assert b'"no-goals"' in unclear
@@ -959,7 +964,7 @@ def test_a_batch_with_two_processes_renders_the_page_apart_with_the_same_outputs
     for name, jobs in (("one", "1"), ("two", "2")):
         outdir = tmp_path / name
         run("batch", str(portfolio), "-o", str(outdir), "--format", "json", "--jobs", jobs)
-        outputs.append({p.name: p.read_bytes() for p in outdir.iterdir() if p.name != CACHE_NAME})
+        outputs.append(outputs_of(outdir))
     assert outputs[0] == outputs[1]
     here, apart = renderers.read_text().split()
     assert int(here) == os.getpid()

@@ -259,7 +259,7 @@ def test_trap7_engine_identical_respondents_and_repeated_findings() -> None:
 def test_trap8_engine_refuses_a_pack_needing_too_many_fields(tmp_path: Path) -> None:
     pack_dir = tmp_path / "wide"
     pack_dir.mkdir()
-    (pack_dir / "pack.yaml").write_text((mini_pack_dir() / "pack.yaml").read_text())
+    (pack_dir / "pack.yaml").write_text((MINI_PACK / "pack.yaml").read_text())
     questions = "\n".join(
         f"      - {{id: q{index}, type: yes_no, text: Question {index}}}" for index in range(130)
     )
@@ -278,8 +278,25 @@ def test_trap8_engine_refuses_a_pack_needing_too_many_fields(tmp_path: Path) -> 
         compiled(load_pack(pack_dir))
 
 
-def mini_pack_dir() -> Path:
-    return Path(__file__).parent / "packs" / "mini"
+def test_trap8_engine_refuses_a_pack_reading_too_many_findings(tmp_path: Path) -> None:
+    # Every finding some rule reads is a field of the "found" fact.
+    pack_dir = tmp_path / "deep"
+    pack_dir.mkdir()
+    for name in ("pack.yaml", "questionnaire.yaml"):
+        (pack_dir / name).write_text((MINI_PACK / name).read_text())
+    rule = (
+        "  - id: {id}\n    title: T\n    area: foundation\n    severity: low\n"
+        '    source: "Organizational Readiness"\n    why: W.\n    when: {when}\n'
+        "    recommendations: [{{action: A, owner: O, timeframe: now, effort: low}}]\n"
+    )
+    leaves = [f"leaf-{index}" for index in range(240)]
+    rules = [rule.format(id=leaf, when="{q: goals, eq: no}") for leaf in leaves]
+    for start in range(0, len(leaves), 30):  # 30 findings a rule: within MAX_ALTERNATIVES
+        read = ", ".join(f"{{finding: {leaf}}}" for leaf in leaves[start : start + 30])
+        rules.append(rule.format(id=f"reads-{start}", when=f"{{any: [{read}]}}"))
+    (pack_dir / "deep.rules.yaml").write_text("rules:\n" + "".join(rules))
+    with pytest.raises(PackError, match="rules read 240 findings"):
+        compiled(load_pack(pack_dir))
 
 
 # TRAP 9: exceptions inside actions ------------------------------------------------------------

@@ -848,13 +848,12 @@ def _dask_task(
 
 def _pack_files(folder: Path) -> PackFiles:
     """The files of a pack folder that load_pack reads, to send to workers that cannot see it."""
+    from gapcheck.pack import is_pack_file  # noqa: PLC0415 - heavy: pydantic
+
     return tuple(
         (entry.name, entry.read_bytes())
         for entry in sorted(folder.iterdir(), key=lambda entry: entry.name)
-        if entry.is_file()
-        and (
-            entry.name in ("pack.yaml", "questionnaire.yaml") or entry.name.endswith(".rules.yaml")
-        )
+        if entry.is_file() and is_pack_file(entry.name)
     )
 
 

@@ -2,7 +2,8 @@
 
 It compiles a pack's validated rules into durable-rules rulesets (the dict form), asserts one
 session's facts (the project context, one fact per respondent, an end marker), collects the
-findings the rules fire (derived findings chain through finding facts) and deletes the session.
+findings the rules fire (derived findings chain through one "found" fact per layer of rules)
+and deletes the session.
 
 durable-rules 2.0.28 has sharp edges (../shared/notes/durable-rules.md); every workaround lives
 here, each marked ``TRAP n`` after the note's numbering, and ``tests/test_engine_traps.py``
@@ -597,7 +598,7 @@ class CompiledPack:
         ]
         self._check_field_count()
         # TRAP 6: the end rule always matches, so every session can be deleted safely.
-        definition[_END_RULE] = {"all": [{"e": {"kind": "end"}}], "pri": 1}
+        definition[_END_RULE] = {"all": [{"e": {"kind": "end"}}]}
         self.definition = definition
         #: What the driver does when a durable rule fires, by the rule's name.
         self._actions = {name: _Action(name, plan) for name, plan in plans.items()}
@@ -619,7 +620,8 @@ class CompiledPack:
         self._ruleset_handle = ruleset._handle
 
     def _check_field_count(self) -> None:
-        count = 3  # sid, kind, ri
+        """TRAP 8: refuse a pack whose facts could carry more fields than durable survives."""
+        count = 4  # sid, kind, ri, id
         for question_id in self._field_questions:
             question = self.pack.questions[question_id].question
             choices = len(question.choices) if question.type is QuestionType.multiple_choice else 0
@@ -629,6 +631,13 @@ class CompiledPack:
                 self.pack.location,
                 f"rules read questions needing up to {count} fact fields; durable-rules allows"
                 f" {MAX_FACT_FIELDS} here (more segfaults it)",
+            )
+        found = 4 + len(self._flagged_findings)  # sid, kind, n, id and a flag per finding
+        if found > MAX_FACT_FIELDS:
+            raise PackError(
+                self.pack.location,
+                f"rules read {len(self._flagged_findings)} findings, each a field of one fact;"
+                f" durable-rules allows {MAX_FACT_FIELDS - 4} here (more segfaults it)",
             )
 
     def _compile_alternative(
@@ -709,7 +718,9 @@ class CompiledPack:
         # `cap`: durable hands over every queued match of this rule in one action (a list of
         # frames) instead of one action each: a rule matched by two respondents, or by two
         # branches of an `$or`, costs one trip through the driver, not two.
-        rule_json: Json = {"all": patterns, "pri": 2 * loaded.stratum, "cap": FRAMES_PER_ACTION}
+        # No priorities: a rule of stratum n cannot match before its "found" fact is asserted,
+        # which is once every rule below it has fired.
+        rule_json: Json = {"all": patterns, "cap": FRAMES_PER_ACTION}
         return rule_json, plan
 
     # -- running one assessment --
@@ -747,7 +758,7 @@ class CompiledPack:
         durable's own Python driver wraps each firing in closures, timers and JSON round trips
         of the session state (about 20 us a firing, most of the engine's time). This loop asks
         the same C engine for the next action, records it and completes it: the matching, the
-        agenda and its priorities stay durable-rules'. Exceptions are never swallowed (TRAP 9).
+        agenda stay durable-rules'. Exceptions are never swallowed (TRAP 9).
 
         Rules that read findings (stratum n > 0) read them from one "found" fact, asserted once
         the agenda runs dry after the rules below stratum n have all fired: it flags every
@@ -989,9 +1000,9 @@ class _Action:
                 if differs
                 else ()
             )
-            # durable matched the "found" fact; the findings it came from are those of its
-            # flags each slot accepts (in the order findings are reported): one firing per
-            # combination, as there would be one match per combination of finding facts.
+            # durable matched the "found" fact; the findings the rule follows from are its flags
+            # that each slot accepts (in the order findings are reported): one firing per
+            # combination, one finding from each slot.
             combinations: list[tuple[str, ...]] = [()]
             if finding_slots:
                 flags = list(matched[_FOUND_ALIAS])

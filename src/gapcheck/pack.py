@@ -718,6 +718,16 @@ def _rule_id_at(data: Any, error: ValidationError) -> str | None:
     return None
 
 
+#: The files of a pack folder: these two, and rules in any number of files ending RULES_SUFFIX.
+PACK_FILES = ("pack.yaml", "questionnaire.yaml")
+RULES_SUFFIX = ".rules.yaml"
+
+
+def is_pack_file(name: str) -> bool:
+    """Whether load_pack reads a file of this name in a pack folder (it ignores the others)."""
+    return name in PACK_FILES or name.endswith(RULES_SUFFIX)
+
+
 def _load_pack_uncached(folder: Traversable) -> Pack:
     label = Path(str(folder))
     if not folder.is_dir():
@@ -732,10 +742,10 @@ def _load_pack_uncached(folder: Traversable) -> Pack:
         return data
 
     by_name = {entry.name: entry for entry in entries}
-    for required in ("pack.yaml", "questionnaire.yaml"):
+    for required in PACK_FILES:
         if required not in by_name:
             raise PackError(label / required, "missing from the pack")
-    rule_files = [entry for entry in entries if entry.name.endswith(".rules.yaml")]
+    rule_files = [entry for entry in entries if entry.name.endswith(RULES_SUFFIX)]
     if not rule_files:
         raise PackError(label, "the pack has no *.rules.yaml file")
 
