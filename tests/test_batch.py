@@ -6,7 +6,6 @@ import contextlib
 import dataclasses
 import gc
 import glob
-import hashlib
 import importlib
 import io
 import json
@@ -35,6 +34,7 @@ from gapcheck.batch import (
     CRASH_HOOK,
     BatchOptions,
     base_slug,
+    collect_input_keys,
     collect_inputs,
     id_slug,
     path_hash,
@@ -297,6 +297,13 @@ def test_second_run_renders_nothing_and_force_redoes_all(portfolio: Path, tmp_pa
     fourth = run(*args)
     assert f"1 assessed, {len(SAMPLES) + 2} unchanged, 1 failed" in fourth.stderr
     assert (outdir / "kestrel-repairs-insourcing--2026-11-20.md").is_file()
+    # So is one emptied or cut short, as a crash before its data reached the disk leaves it.
+    emptied, cut = reports[0], reports[-1]
+    (outdir / emptied).write_bytes(b"")
+    (outdir / cut).write_bytes((outdir / cut).read_bytes()[:-1])
+    fifth = run(*args)
+    assert f"2 assessed, {len(SAMPLES) + 1} unchanged, 1 failed" in fifth.stderr
+    assert all((outdir / name).stat().st_size > 1 for name in (emptied, cut))
 
 
 def test_a_new_colliding_input_renames_the_earlier_report(tmp_path: Path) -> None:
@@ -338,11 +345,13 @@ def test_library_without_the_cli(tmp_path: Path) -> None:
     assert sorted(outcome.portfolio) == [outdir / name for name in PORTFOLIO]
     assert set(outcome.summaries[0]) == {
         "id", "name", "client", "assessed_on", "slug", "input", "input_sha256", "confidence",
-        "overall", "scores", "counts", "findings", "files", "hashes",
+        "overall", "scores", "counts", "findings", "files", "sizes",
     }  # fmt: skip
     assert outcome.summaries[0]["files"] == {"json": "kestrel-repairs-insourcing--2026-10-14.json"}
     data = (outdir / "kestrel-repairs-insourcing--2026-10-14.json").read_bytes()
-    assert outcome.summaries[0]["hashes"] == {"json": hashlib.sha256(data).hexdigest()}
+    assert outcome.summaries[0]["sizes"] == {"json": len(data)}
+    with pytest.raises(ValueError, match="one key per path"):
+        run_batch([HEALTHY], BatchOptions(outdir=outdir, formats=(OutputFormat.json,)), keys=[])
 
 
 @pytest.mark.parametrize(
@@ -727,6 +736,10 @@ def test_collect_inputs_finds_what_the_obvious_walk_finds(tree: Path, inputs: li
     found = collect_inputs(names, outdir)
     assert found == _reference_collect_inputs(names, outdir)
     assert found, "nothing found: the comparison would prove nothing"
+    # The keys handed to run_batch are the paths resolved, as run_batch would resolve them.
+    with_keys = collect_input_keys(names, outdir)
+    assert [path for path, _ in with_keys] == found
+    assert [key for _, key in with_keys] == [str(path.resolve()) for path in found]
 
 
 def test_the_resolver_resolves_as_pathlib_does(tree: Path) -> None:

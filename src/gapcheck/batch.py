@@ -69,7 +69,7 @@ if TYPE_CHECKING:
     from gapcheck.portfolio import Portfolio, ProjectSummary
 
 CACHE_NAME = ".gapcheck-cache.json"
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: report sizes instead of report hashes
 #: The cache is saved after this many completed items (and at the end), then at most once in
 #: CACHE_SECONDS: saving rewrites the whole cache, which grows with the batch. A large cache
 #: is saved less often: the time between saves is at least CACHE_SPACING times what the last
@@ -140,6 +140,12 @@ def collect_inputs(inputs: Sequence[str], outdir: Path) -> list[Path]:
 
     Hidden folders and OUTDIR are not searched. A name that matches nothing is an InputError.
     """
+    return [path for path, _ in collect_input_keys(inputs, outdir)]
+
+
+def collect_input_keys(inputs: Sequence[str], outdir: Path) -> list[tuple[Path, str]]:
+    """:func:`collect_inputs` with each file's resolved path (its key in the batch's cache),
+    which :func:`run_batch` then need not work out again."""
     outdir_resolved = outdir.resolve()
     resolve = Resolver()
     found: dict[str, Path] = {}
@@ -170,7 +176,7 @@ def collect_inputs(inputs: Sequence[str], outdir: Path) -> list[Path]:
                 raise InputError.single(
                     name, "no such file or folder", expected="answers files, folders or globs"
                 )
-    return [found[key] for key in sorted(found)]
+    return [(found[key], key) for key in sorted(found)]
 
 
 def _is_answers_name(name: str) -> bool:
@@ -399,7 +405,7 @@ def _assess_and_render(document: Document, shown: str) -> tuple[Summary, dict[st
     assessed_on = result.assessed_on.isoformat()
     slug = base_slug(result.project.id, assessed_on)
     files: dict[str, str] = {}
-    hashes: dict[str, str] = {}
+    sizes: dict[str, int] = {}
     outputs: dict[str, bytes] = {}
     for chosen in _STATE["formats"]:
         if chosen is OutputFormat.json:
@@ -410,7 +416,7 @@ def _assess_and_render(document: Document, shown: str) -> tuple[Summary, dict[st
             data = render(result, chosen, _STATE["options"])
         outputs[chosen.value] = data
         files[chosen.value] = f"{slug}.{chosen.value}"
-        hashes[chosen.value] = hashlib.sha256(data).hexdigest()
+        sizes[chosen.value] = len(data)
     summary = {
         "id": result.project.id,
         "name": result.project.name,
@@ -425,7 +431,7 @@ def _assess_and_render(document: Document, shown: str) -> tuple[Summary, dict[st
         "counts": dict(result.counts),
         "findings": [finding.id for finding in result.findings],
         "files": files,
-        "hashes": hashes,
+        "sizes": sizes,
     }
     return summary, outputs
 
@@ -541,19 +547,42 @@ def _sha256_of(path: Path) -> str | None:
 
 
 def _unchanged(summary: Any, path: Path, outdir: str) -> bool:
+    """Whether a cached input is the same and its reports are all there, each of the size it
+    was written with (a report emptied or cut short, as a crash can leave it, is redone)."""
     if not isinstance(summary, dict) or summary.get("input_sha256") != _sha256_of(path):
         return False
-    files = summary.get("files")
-    return isinstance(files, dict) and all(
-        isinstance(name, str) and "/" not in name and os.path.isfile(os.path.join(outdir, name))
-        for name in files.values()
+    files, sizes = summary.get("files"), summary.get("sizes")
+    return (
+        isinstance(files, dict)
+        and isinstance(sizes, dict)
+        and files.keys() == sizes.keys()
+        and all(
+            isinstance(name, str) and "/" not in name and _size_of(outdir, name) == sizes[ext]
+            for ext, name in files.items()
+        )
     )
 
 
+def _size_of(outdir: str, name: str) -> int | None:
+    """The size of a regular file in ``outdir``, None for anything else or nothing."""
+    try:
+        status = os.stat(os.path.join(outdir, name))
+    except (OSError, ValueError):
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
+
+
 def run_batch(
-    paths: Sequence[Path], options: BatchOptions, progress: Progress | None = None
+    paths: Sequence[Path],
+    options: BatchOptions,
+    progress: Progress | None = None,
+    *,
+    keys: Sequence[str] | None = None,
 ) -> BatchOutcome:
-    """Assess answers files (from :func:`collect_inputs`), write reports and the portfolio."""
+    """Assess answers files (from :func:`collect_inputs`), write reports and the portfolio.
+    ``keys``: the paths resolved, as :func:`collect_input_keys` gives them (else worked out)."""
+    if keys is not None and len(keys) != len(paths):
+        raise ValueError("one key per path is expected")
     from gapcheck.pack import load_pack  # noqa: PLC0415 - heavy: pydantic
 
     outdir = options.outdir
@@ -563,11 +592,15 @@ def run_batch(
     outdir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(outdir)
     with _frozen_gc():
-        return _run(paths, options, progress, pack)
+        return _run(paths, keys, options, progress, pack)
 
 
 def _run(
-    paths: Sequence[Path], options: BatchOptions, progress: Progress | None, pack: Pack
+    paths: Sequence[Path],
+    keys: Sequence[str] | None,
+    options: BatchOptions,
+    progress: Progress | None,
+    pack: Pack,
 ) -> BatchOutcome:
     outdir = options.outdir
     folder = str(outdir)
@@ -579,9 +612,7 @@ def _run(
     holders: dict[str, str] = {}
     outcome = BatchOutcome()
     work: list[Item] = []
-    resolve = Resolver()
-    for path in paths:
-        key = resolve(path)
+    for path, key in zip(paths, keys if keys is not None else map(Resolver(), paths), strict=True):
         if not _is_utf8(key):
             shown = key.encode("utf-8", "backslashreplace").decode("utf-8")
             message = f"{shown}: the file name is not valid UTF-8 (rename the file)"
@@ -1088,6 +1119,7 @@ __all__ = [
     "BatchFailure",
     "BatchOptions",
     "BatchOutcome",
+    "collect_input_keys",
     "collect_inputs",
     "run_batch",
 ]

@@ -104,7 +104,7 @@ def batch(
         import os
         from pathlib import Path
 
-        from gapcheck.batch import BatchOptions, collect_inputs, run_batch
+        from gapcheck.batch import BatchOptions, collect_input_keys, run_batch
         from gapcheck.formats import OutputFormat
 
         chosen: list[OutputFormat] = []
@@ -116,8 +116,8 @@ def batch(
         if (executor == "dask") != (scheduler is not None):
             _fail("--executor dask and --scheduler tcp://HOST:PORT go together")
         target = Path(outdir)
-        paths = collect_inputs(inputs, target)
-        if not paths:
+        found = collect_input_keys(inputs, target)
+        if not found:
             _fail("no answers files (*.yaml, *.yml, *.json) found in the inputs")
         options = BatchOptions(
             outdir=target,
@@ -129,7 +129,12 @@ def batch(
         )
         show_progress = not quiet and _stderr_is_terminal()
         try:
-            outcome = run_batch(paths, options, _ProgressBar() if show_progress else None)
+            outcome = run_batch(
+                [path for path, _ in found],
+                options,
+                _ProgressBar() if show_progress else None,
+                keys=[key for _, key in found],
+            )
         except OSError as error:
             _fail(f"{outdir}: cannot write: {error.strerror or error}")
         for failure in outcome.failures:
