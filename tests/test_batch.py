@@ -896,10 +896,11 @@ def test_a_batch_leaves_the_callers_garbage_collector_as_it_was(tmp_path: Path) 
     assert any(tracked is callers for tracked in gc.get_objects())
 
 
-def _portfolio_of_samples() -> Any:
+def _portfolio_of_samples(tmp_path: Path) -> Any:
+    """The portfolio of the samples and of an input that failed (both kinds of rows)."""
     from gapcheck.assessment import PackRef, assess_file
     from gapcheck.pack import load_pack
-    from gapcheck.portfolio import build_portfolio, summarize
+    from gapcheck.portfolio import Failure, build_portfolio, summarize
 
     pack = load_pack()
     summaries = [
@@ -907,7 +908,37 @@ def _portfolio_of_samples() -> Any:
         for path in SAMPLES
     ]
     ref = PackRef(pack.name, pack.version, pack.sha256)
-    return build_portfolio(summaries, [], ref, pack.area_titles, {"f": "F"})
+    failures = [Failure(str(tmp_path / "bad <b>.yaml"), "not <i>valid</i>")]
+    return build_portfolio(summaries, failures, ref, pack.area_titles, {"f": "F"})
+
+
+def _record_page_renders(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
+    """Log each render of the portfolio page ("whole") or of a part of it ("page" or
+    "project_rows"), with the process's pid, in ``log`` (a file: a child's memory is its own)."""
+    import gapcheck.portfolio
+
+    real_whole = gapcheck.portfolio.render_portfolio_html
+    real_part = gapcheck.portfolio.render_portfolio_html_part
+
+    def whole(*args: Any, **kwargs: Any) -> str:
+        with log.open("a") as stream:
+            stream.write(f"whole {os.getpid()}\n")
+        return real_whole(*args, **kwargs)
+
+    def part(portfolio: Any, part: Any, **kwargs: Any) -> tuple[str, ...]:
+        with log.open("a") as stream:
+            stream.write(f"{part} {os.getpid()}\n")
+        return real_part(portfolio, part, **kwargs)
+
+    monkeypatch.setattr(gapcheck.portfolio, "render_portfolio_html", whole)
+    monkeypatch.setattr(gapcheck.portfolio, "render_portfolio_html_part", part)
+
+
+def _renders(log: Path) -> list[tuple[str, bool]]:
+    """(what was rendered, whether by this process), sorted; the log is emptied."""
+    pairs = [line.split() for line in log.read_text().splitlines()]
+    log.unlink()
+    return sorted((what, int(pid) == os.getpid()) for what, pid in pairs)
 
 
 def test_the_portfolio_page_rendered_apart_is_the_same(
@@ -915,33 +946,38 @@ def test_the_portfolio_page_rendered_apart_is_the_same(
 ) -> None:
     import gapcheck.portfolio
 
-    portfolio = _portfolio_of_samples()
+    portfolio = _portfolio_of_samples(tmp_path)
     here, apart, fallback = tmp_path / "here", tmp_path / "apart", tmp_path / "fallback"
     for folder in (here, apart, fallback):
         folder.mkdir()
     gapcheck.portfolio.write_portfolio(here, portfolio)
+    log = tmp_path / "renders"
+    _record_page_renders(monkeypatch, log)
     called: list[int] = []
     written = gapcheck.batch._write_portfolio_html_apart(
         apart, portfolio, False, lambda: called.append(os.getpid())
     )
     assert called == [os.getpid()]
     assert [path.name for path in written] == ["portfolio.json", "portfolio.csv", "portfolio.html"]
-    # A child that fails: this process renders the page itself.
+    assert _renders(log) == [("page", True), ("project_rows", False)]
+    # A child that fails: this process renders the whole page itself.
     parent = os.getpid()
-    real = gapcheck.portfolio.render_portfolio_html
+    real_part = gapcheck.portfolio.render_portfolio_html_part
 
-    def fails_in_the_child(*args: Any, **kwargs: Any) -> str:
+    def fails_in_the_child(portfolio: Any, part: Any, **kwargs: Any) -> tuple[str, ...]:
         if os.getpid() != parent:
             raise RenderError("template portfolio.html: broken in the child")
-        return real(*args, **kwargs)
+        return real_part(portfolio, part, **kwargs)
 
-    monkeypatch.setattr(gapcheck.portfolio, "render_portfolio_html", fails_in_the_child)
+    monkeypatch.setattr(gapcheck.portfolio, "render_portfolio_html_part", fails_in_the_child)
     gapcheck.batch._write_portfolio_html_apart(fallback, portfolio, False, None)
+    assert _renders(log) == [("page", True), ("whole", True)]
     for name in PORTFOLIO:
         expected = (here / name).read_bytes()
         assert (apart / name).read_bytes() == expected, name
         assert (fallback / name).read_bytes() == expected, name
-    assert sorted(p.name for p in apart.iterdir()) == sorted(PORTFOLIO)
+    for folder in (apart, fallback):  # the child's temporary file is gone
+        assert sorted(p.name for p in folder.iterdir()) == sorted(PORTFOLIO)
 
 
 def test_a_portfolio_page_that_cannot_be_rendered_apart_writes_nothing(
@@ -952,33 +988,28 @@ def test_a_portfolio_page_that_cannot_be_rendered_apart_writes_nothing(
     def broken(*args: Any, **kwargs: Any) -> str:
         raise RenderError("template portfolio.html: broken")
 
+    portfolio = _portfolio_of_samples(tmp_path)
+    outdir = tmp_path / "out"
+    outdir.mkdir()
     monkeypatch.setattr(gapcheck.portfolio, "render_portfolio_html", broken)
+    monkeypatch.setattr(gapcheck.portfolio, "render_portfolio_html_part", broken)
     with pytest.raises(RenderError, match="broken"):
-        gapcheck.batch._write_portfolio_html_apart(tmp_path, _portfolio_of_samples(), False, None)
-    assert list(tmp_path.iterdir()) == []
+        gapcheck.batch._write_portfolio_html_apart(outdir, portfolio, False, None)
+    assert list(outdir.iterdir()) == []
 
 
 def test_a_batch_with_two_processes_renders_the_page_apart_with_the_same_outputs(
     portfolio: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import gapcheck.portfolio
-
-    real = gapcheck.portfolio.render_portfolio_html
-    renderers = tmp_path / "renderers"
-
-    def render(*args: Any, **kwargs: Any) -> str:
-        with renderers.open("a") as stream:  # a file: the child's memory is its own
-            stream.write(f"{os.getpid()}\n")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(gapcheck.portfolio, "render_portfolio_html", render)
+    log = tmp_path / "renders"
+    _record_page_renders(monkeypatch, log)
     monkeypatch.setattr(gapcheck.batch, "HTML_APART_MIN_PROJECTS", 0)
     outputs = []
+    renders = []
     for name, jobs in (("one", "1"), ("two", "2")):
         outdir = tmp_path / name
         run("batch", str(portfolio), "-o", str(outdir), "--format", "json", "--jobs", jobs)
         outputs.append(outputs_of(outdir))
+        renders.append(_renders(log))
     assert outputs[0] == outputs[1]
-    here, apart = renderers.read_text().split()
-    assert int(here) == os.getpid()
-    assert int(apart) != os.getpid()
+    assert renders == [[("whole", True)], [("page", True), ("project_rows", False)]]

@@ -28,6 +28,7 @@ from gapcheck.portfolio import (
     render_csv,
     render_json,
     render_portfolio_html,
+    render_portfolio_html_part,
     summarize,
     write_portfolio,
 )
@@ -479,6 +480,26 @@ def test_html_escapes_client_text_and_quotes_report_links() -> None:
     assert 'href="javascript%3Aalert%281%29.pdf"' in html
     assert "http://" not in html
     assert "https://" not in html
+
+
+@pytest.mark.parametrize("with_failures", [False, True])
+def test_the_page_rendered_in_two_parts_is_the_same_page(with_failures: bool) -> None:
+    items = [
+        *many(),
+        # Client text that looks like the placeholder or the block cannot be mistaken for it.
+        summary("zz", name="<project rows 1>", client="{% block project_rows %}"),
+    ]
+    failures = [Failure("bad.yaml", "<project rows>")] if with_failures else []
+    portfolio = build(items, failures)
+    generated = dt.datetime(2026, 3, 1, 12, 30, tzinfo=dt.timezone.utc)
+    page = render_portfolio_html(portfolio, generated_at=generated)
+    before, after = render_portfolio_html_part(portfolio, "page", generated_at=generated)
+    (rows,) = render_portfolio_html_part(portfolio, "project_rows", generated_at=generated)
+    assert before + rows + after == page
+    assert rows.count("<tr data-project=") == len(portfolio.projects)
+    assert before.count("<tr data-project=") == 0
+    assert after.count("<tr data-project=") == len(portfolio.projects)  # the heatmap's
+    assert "&lt;project rows 1&gt;" in rows
 
 
 def test_summarize_keeps_what_the_portfolio_needs() -> None:

@@ -1062,10 +1062,12 @@ def write_portfolio_files(
 def _write_portfolio_html_apart(
     outdir: Path, portfolio: Portfolio, sync: bool, meanwhile: Callable[[], None] | None
 ) -> list[Path]:
-    """write_portfolio, with the HTML page rendered and written by a forked child. Should the
-    child fail, the page is rendered here again, which raises what it raises (before the JSON
-    and CSV are written, as write_portfolio does). Forks before ``meanwhile``, which may start
-    a thread: a fork copies only the thread that calls it."""
+    """write_portfolio, with the HTML page's project rows (its largest part) rendered by a
+    forked child, into a temporary file, while this process renders the JSON, the CSV and the
+    rest of the page (:func:`gapcheck.portfolio.render_portfolio_html_part`). Should the child
+    fail, the whole page is rendered here, which raises what it raises (before the files are
+    written, as write_portfolio does). Forks before ``meanwhile``, which may start a thread: a
+    fork copies only the thread that calls it."""
     from gapcheck.portfolio import (  # noqa: PLC0415
         CSV_NAME,
         HTML_NAME,
@@ -1073,26 +1075,41 @@ def _write_portfolio_html_apart(
         render_csv,
         render_json,
         render_portfolio_html,
+        render_portfolio_html_part,
     )
 
     paths = [outdir / JSON_NAME, outdir / CSV_NAME, outdir / HTML_NAME]
+    # The child's part goes to a temporary file beside the page: a pipe would hold the child
+    # up until this process reads it. A crash leaves it for _remove_stale_temporaries.
+    rows_file = write_temporary(paths[2], b"")
     child = os.fork()
     if child == 0:
         status = 1
         try:
-            atomic_write(paths[2], render_portfolio_html(portfolio).encode("utf-8"), sync=sync)
+            (rows,) = render_portfolio_html_part(portfolio, "project_rows")
+            with open(rows_file, "wb") as stream:
+                stream.write(rows.encode("utf-8"))
             status = 0
         finally:
             os._exit(status)  # nothing of the parent's to flush or clean up here
     try:
-        if meanwhile is not None:
-            meanwhile()
-        outputs = [render_json(portfolio), render_csv(portfolio)]
+        try:
+            if meanwhile is not None:
+                meanwhile()
+            outputs = [render_json(portfolio), render_csv(portfolio)]
+            before, after = render_portfolio_html_part(portfolio, "page")
+        finally:
+            _, status = os.waitpid(child, 0)
+        if os.waitstatus_to_exitcode(status) == 0:
+            with open(rows_file, "rb") as stream:
+                rows_bytes = stream.read()
+            outputs.append(b"".join((before.encode("utf-8"), rows_bytes, after.encode("utf-8"))))
+        else:
+            outputs.append(render_portfolio_html(portfolio).encode("utf-8"))
     finally:
-        _, status = os.waitpid(child, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        outputs.append(render_portfolio_html(portfolio).encode("utf-8"))
-    for path, data in zip(paths, outputs, strict=False):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(rows_file)
+    for path, data in zip(paths, outputs, strict=True):
         atomic_write(path, data, sync=sync)
     return paths
 

@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NamedTuple
 from urllib.parse import quote
 
 import jinja2
@@ -511,9 +511,9 @@ class CellView:
     rank: str
 
 
-@dataclass(frozen=True, slots=True)
-class RowView:
-    """A project's row of the page, every value already formatted."""
+class RowView(NamedTuple):
+    """A project's row of the projects table, every value already formatted (a named tuple:
+    10,000 of them are made for a page)."""
 
     id: str
     name: str
@@ -532,6 +532,15 @@ class RowView:
     trend: str | None
     trend_detail: str
     links: tuple[tuple[str, str], ...]
+
+
+class HeatmapRowView(NamedTuple):
+    """A project's row of the heatmap."""
+
+    id: str
+    name: str
+    client: str
+    sort_name: str
     #: One per area, then the overall score.
     cells: tuple[CellView, ...]
 
@@ -565,45 +574,114 @@ def row_view(row: ProjectRow, areas: Sequence[tuple[str, str]]) -> RowView:
         trend_class = (
             "trend-up" if direction > 0 else "trend-down" if direction < 0 else trend_class
         )
-    cells = [_cell(summary.scores.get(area), row.ranks.get(area)) for area, _ in areas]
-    overall = _cell(summary.overall, row.ranks.get(OVERALL))
+    counts = summary.counts
     return RowView(
-        id=summary.project_id,
-        name=summary.project_name,
-        client=summary.client,
-        sort_name=summary.project_name.lower(),
-        assessed=summary.assessed_on.isoformat(),
-        assessments=row.assessments,
-        confidence=summary.confidence,
-        confidence_label=label,
-        confidence_sort=_confidence_step(summary.confidence),
-        overall=overall,
-        counts=tuple((severity, int(summary.counts.get(severity, 0))) for severity in SEVERITIES),
-        trend_class=trend_class,
-        trend_sort=trend_sort,
-        trend=headline,
-        trend_detail=detail,
-        links=row.report_links,
-        cells=(*cells, overall),
+        summary.project_id,
+        summary.project_name,
+        summary.client,
+        summary.project_name.lower(),
+        summary.assessed_on.isoformat(),
+        row.assessments,
+        summary.confidence,
+        label,
+        _confidence_step(summary.confidence),
+        _cell(summary.overall, row.ranks.get(OVERALL)),
+        tuple((severity, int(counts.get(severity, 0))) for severity in SEVERITIES),
+        trend_class,
+        trend_sort,
+        headline,
+        detail,
+        row.report_links,
+    )
+
+
+def heatmap_row_view(row: ProjectRow, areas: Sequence[tuple[str, str]]) -> HeatmapRowView:
+    summary, ranks = row.summary, row.ranks
+    scores = summary.scores
+    return HeatmapRowView(
+        summary.project_id,
+        summary.project_name,
+        summary.client,
+        summary.project_name.lower(),
+        (
+            *[_cell(scores.get(area), ranks.get(area)) for area, _ in areas],
+            _cell(summary.overall, ranks.get(OVERALL)),
+        ),
     )
 
 
 def render_portfolio_html(portfolio: Portfolio, *, generated_at: dt.datetime | None = None) -> str:
     """The self-contained portfolio page (inline CSS and JS, nothing fetched)."""
-    env = environment(None, "html")
+    template, variables = _page(portfolio, generated_at, project_rows=True, heatmap_rows=True)
     try:
-        return env.get_template("portfolio.html").render(
-            portfolio=portfolio,
-            rows=[row_view(row, portfolio.areas) for row in portfolio.projects],
-            generated=_generated_text(generated_at),
-            confidence_labels=CONFIDENCE_LABELS,
-            severities=SEVERITIES,
-            percentiles=PERCENTILES,
-            percent=percent,
-            percentile_key=_percentile_key,
-        )
+        return template.render(variables)
     except jinja2.TemplateError as error:
         raise RenderError(f"template portfolio.html: {error}") from error
+
+
+#: The parts of the page two processes can render at once: the page without its project rows
+#: (the text before and after them), and those rows.
+PagePart = Literal["page", "project_rows"]
+PAGE_PARTS: tuple[PagePart, ...] = ("page", "project_rows")
+_ROWS_BLOCK = "project_rows"
+
+
+def render_portfolio_html_part(
+    portfolio: Portfolio, part: PagePart, *, generated_at: dt.datetime | None = None
+) -> tuple[str, ...]:
+    """A part of :func:`render_portfolio_html`'s page, for a batch that renders the page's two
+    largest parts in two processes at once: "page" gives the text before and after the
+    project rows, "project_rows" those rows; before + rows + after is the whole page."""
+    rows_only = part == "project_rows"
+    # Each part makes only the row views it shows.
+    template, variables = _page(
+        portfolio, generated_at, project_rows=rows_only, heatmap_rows=not rows_only
+    )
+    try:
+        if rows_only:
+            return ("".join(template.blocks[_ROWS_BLOCK](template.new_context(variables))),)
+        # The block renders as one placeholder, found by identity: no text can be mistaken
+        # for it, whatever a client wrote.
+        context = template.new_context(variables)
+        placeholder = f"<project rows {id(context)}>"  # a new object
+        context.blocks[_ROWS_BLOCK] = [lambda _: iter((placeholder,))]
+        pieces = list(template.root_render_func(context))
+    except jinja2.TemplateError as error:
+        raise RenderError(f"template portfolio.html: {error}") from error
+    at = [index for index, piece in enumerate(pieces) if piece is placeholder]
+    if len(at) != 1:
+        raise RenderError(f"template portfolio.html: the block {_ROWS_BLOCK} is not rendered once")
+    return "".join(pieces[: at[0]]), "".join(pieces[at[0] + 1 :])
+
+
+def _page(
+    portfolio: Portfolio,
+    generated_at: dt.datetime | None,
+    *,
+    project_rows: bool,
+    heatmap_rows: bool,
+) -> tuple[jinja2.Template, dict[str, Any]]:
+    """The page's template and what it is rendered with; the row views of either table are
+    left out (empty) when that table's rows are not rendered."""
+    env = environment(None, "html")
+    try:
+        template = env.get_template("portfolio.html")
+    except jinja2.TemplateError as error:
+        raise RenderError(f"template portfolio.html: {error}") from error
+    areas, projects = portfolio.areas, portfolio.projects
+    return template, {
+        "portfolio": portfolio,
+        "rows": [row_view(row, areas) for row in projects] if project_rows else [],
+        "heatmap_rows": (
+            [heatmap_row_view(row, areas) for row in projects] if heatmap_rows else []
+        ),
+        "generated": _generated_text(generated_at),
+        "confidence_labels": CONFIDENCE_LABELS,
+        "severities": SEVERITIES,
+        "percentiles": PERCENTILES,
+        "percent": percent,
+        "percentile_key": _percentile_key,
+    }
 
 
 def _generated_text(value: dt.datetime | None) -> str | None:
