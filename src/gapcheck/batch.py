@@ -655,6 +655,9 @@ def _run(
         False,
         None if options.pack is None else str(options.pack),
     )
+    # Imported now, not for the portfolio at the end: pool workers forked from here then find
+    # the report module (jinja2) imported, and the end of the batch does not wait for it.
+    importlib.import_module("gapcheck.portfolio")
     try:
         if options.scheduler is not None:
             _run_dask(work, options.scheduler, dataclasses.replace(setup, in_pool=True), finished)
