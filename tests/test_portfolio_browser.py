@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import random
 import re
 from functools import cache
 from pathlib import Path
@@ -18,9 +19,16 @@ from urllib.parse import unquote, urlparse
 
 import yaml
 
-from gapcheck.assessment import assess_file
+from gapcheck.assessment import PackRef, assess_file
 from gapcheck.pack import load_pack
-from gapcheck.portfolio import Failure, Portfolio, build_portfolio, summarize, write_portfolio
+from gapcheck.portfolio import (
+    PAGE_ROWS,
+    Failure,
+    Portfolio,
+    build_portfolio,
+    summarize,
+    write_portfolio,
+)
 from tests.support import PageProbe, assert_clean, screenshot
 
 if TYPE_CHECKING:
@@ -30,6 +38,7 @@ ROOT = Path(__file__).parent.parent
 PHONE = (390, 844)
 DESKTOP = (1440, 900)
 GENERATED = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.timezone.utc)
+PACK_REF = PackRef("implementing-vs-executing", "1.0.0", "ab" * 32)
 
 
 def later_assessment(folder: Path) -> Path:
@@ -74,10 +83,9 @@ def build_outdir(folder: Path) -> tuple[Path, Portfolio]:
 
 
 def project_order(page: Page, table: str) -> list[str]:
-    return [
-        row.get_attribute("data-project") or ""
-        for row in page.locator(f"#{table} tbody tr").element_handles()
-    ]
+    rows = page.locator(f"#{table} tbody tr")
+    projects: list[str] = rows.evaluate_all("(rows) => rows.map((r) => r.dataset.project)")
+    return projects
 
 
 def test_portfolio_in_chromium(browser_page: PageProbe, tmp_path: Path) -> None:
@@ -177,5 +185,107 @@ def test_portfolio_without_javascript_keeps_the_server_order(
         assert project_order(page, "heatmap-table") == ids
         assert page.locator("button.sort").count() == 0
         assert page.locator("#heatmap-table td.score").count() == len(ids) * 7
+    finally:
+        context.close()
+
+
+def large_outdir(folder: Path, count: int) -> tuple[Path, Portfolio]:
+    """OUTDIR with the portfolio page of ``count`` generated projects (no reports)."""
+    from gapcheck.portfolio import ProjectSummary
+
+    rng = random.Random(11)
+    areas, findings = _pack_titles()
+    summaries = [
+        ProjectSummary(
+            project_id=f"p{index:05d}",
+            project_name=f"Project {rng.randint(0, 10**6):07d}",
+            client=f"Client {index % 37}",
+            assessed_on=dt.date(2026, 1 + index % 12, 1 + index % 28),
+            slug=f"p{index:05d}",
+            input=f"in/p{index:05d}.yaml",
+            confidence=rng.choice(["green", "amber-green", "amber", "amber-red", "red"]),
+            overall=rng.randint(0, 100),
+            scores={area: rng.choice([None, rng.randint(0, 100)]) for area in areas},
+            counts={"critical": rng.randint(0, 2), "high": rng.randint(0, 5)},
+            findings=(),
+            reports={},
+        )
+        for index in range(count)
+    ]
+    portfolio = build_portfolio(summaries, [], PACK_REF, areas, findings)
+    outdir = folder / "out"
+    outdir.mkdir()
+    write_portfolio(outdir, portfolio)
+    return outdir, portfolio
+
+
+def visible_projects(page: Page, table: str) -> list[str]:
+    rows = page.locator(f"#{table} tbody tr:visible")
+    projects: list[str] = rows.evaluate_all("(rows) => rows.map((r) => r.dataset.project)")
+    return projects
+
+
+def test_a_large_portfolio_shows_pages_of_rows_and_sorts_them_all(
+    browser_page: PageProbe, tmp_path: Path
+) -> None:
+    count = 2 * PAGE_ROWS + 50
+    outdir, portfolio = large_outdir(tmp_path, count)
+    page = browser_page.page
+    page.goto((outdir / "portfolio.html").as_uri())
+    page.wait_for_load_state("load")
+    ids = [row.summary.project_id for row in portfolio.projects]
+    for table in ("projects-table", "heatmap-table"):
+        assert project_order(page, table) == ids  # every row is in the page
+        assert visible_projects(page, table) == ids[:PAGE_ROWS]
+    pagers = page.locator("p.pager")
+    assert pagers.count() == 2
+    pager = pagers.first
+    assert pager.locator("span").inner_text() == f"Showing the first {PAGE_ROWS} of {count} rows."
+
+    # Sorting sorts every row, then shows the first page of the new order.
+    overall = {row.summary.project_id: row.summary.overall for row in portfolio.projects}
+    page.locator("#projects-table thead th").nth(3).locator("button.sort").click()
+    ascending = sorted(ids, key=lambda i: (overall[i], ids.index(i)))
+    assert project_order(page, "projects-table") == ascending
+    assert visible_projects(page, "projects-table") == ascending[:PAGE_ROWS]
+    assert visible_projects(page, "heatmap-table") == ids[:PAGE_ROWS]  # its own pages
+
+    # More, then the rest; the buttons go once every row shows.
+    more, everything = pager.locator("button").nth(0), pager.locator("button").nth(1)
+    assert more.inner_text() == f"Show {PAGE_ROWS} more"
+    more.click()
+    assert visible_projects(page, "projects-table") == ascending[: 2 * PAGE_ROWS]
+    assert more.inner_text() == "Show 50 more"
+    everything.click()
+    assert visible_projects(page, "projects-table") == ascending
+    assert pager.locator("span").inner_text() == f"Showing all {count} rows."
+    assert not more.is_visible()
+    assert not everything.is_visible()
+    assert len(visible_projects(page, "heatmap-table")) == PAGE_ROWS
+    assert_clean(browser_page)
+
+
+def test_a_large_portfolio_without_javascript_or_printed_shows_every_row(
+    chromium_browser: Browser, tmp_path: Path
+) -> None:
+    outdir, portfolio = large_outdir(tmp_path, PAGE_ROWS + 1)
+    ids = [row.summary.project_id for row in portfolio.projects]
+    context = chromium_browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto((outdir / "portfolio.html").as_uri())
+        assert visible_projects(page, "projects-table") == ids
+        assert visible_projects(page, "heatmap-table") == ids
+        assert page.locator("p.pager").count() == 0
+    finally:
+        context.close()
+    context = chromium_browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto((outdir / "portfolio.html").as_uri())
+        assert len(visible_projects(page, "projects-table")) == PAGE_ROWS
+        page.emulate_media(media="print")
+        assert visible_projects(page, "projects-table") == ids
+        assert not page.locator("p.pager").first.is_visible()
     finally:
         context.close()

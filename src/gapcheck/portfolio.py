@@ -44,6 +44,9 @@ PORTFOLIO_FORMAT_VERSION = 1
 CONFIDENCE_SCALE = ("red", "amber-red", "amber", "amber-green", "green")
 SEVERITIES = ("critical", "high", "medium", "low")
 PERCENTILES = (10, 25, 50, 75, 90)
+#: Rows the page's two long tables show before the reader asks for more (with JavaScript):
+#: Chromium takes about 9 s to lay out a page with 10,000 projects shown, 1 s with 200.
+PAGE_ROWS = 200
 OVERALL = "overall"
 #: Leading characters that make a spreadsheet read a cell as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -681,6 +684,7 @@ def _page(
         "percentiles": PERCENTILES,
         "percent": percent,
         "percentile_key": _percentile_key,
+        "page_rows": PAGE_ROWS,
     }
 
 
