@@ -643,6 +643,24 @@ def test_dask_workers_are_sent_the_pack(tmp_path: Path, dask_scheduler: str) -> 
     assert outputs[0] == outputs[1]
     (unclear,) = [data for name, data in outputs[1].items() if name.startswith("mini-1--")]
     assert b'"no-goals"' in unclear
+    # Each worker that was sent the pack keeps it in its own scratch folder, which Dask
+    # cleans up even after the worker is killed.
+    with _dask().Client(dask_scheduler) as client:
+        placed = client.run(_pack_folders)
+    folders = [folder for found in placed.values() for folder in found]
+    assert folders, "no worker was sent the pack"
+    for found in placed.values():
+        assert all(inside for _, inside in found.items())
+
+
+def _pack_folders(dask_worker: Any) -> dict[str, bool]:
+    """In a Dask worker: its unpacked pack folders, each with whether it is in the worker's
+    scratch folder."""
+    scratch = Path(dask_worker.local_directory).resolve()
+    return {
+        folder: scratch in Path(folder).resolve().parents
+        for folder in gapcheck.batch._UNPACKED.values()
+    }
 
 
 # --- fast paths against the obvious ones ------------------------------------------------------

@@ -899,13 +899,15 @@ _UNPACKED: dict[str, str] = {}
 
 def _unpacked(pack_files: PackFiles) -> str:
     """A private folder holding the pack files sent to this worker (written once per content,
-    removed when the process ends); load_pack then reads it like any pack folder."""
+    removed when the process ends); load_pack then reads it like any pack folder. In a Dask
+    worker it is made in the worker's own scratch folder, which Dask removes even after the
+    worker was killed (when the next worker starts on that machine)."""
     digest = hashlib.sha256()
     for name, data in pack_files:
         digest.update(name.encode() + b"\0" + data + b"\0")
     key = digest.hexdigest()
     if key not in _UNPACKED:
-        folder = tempfile.mkdtemp(prefix="gapcheck-pack-")
+        folder = tempfile.mkdtemp(prefix="gapcheck-pack-", dir=_dask_scratch_folder())
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         for name, data in pack_files:
             if "/" in name or "\\" in name or name.startswith("."):
@@ -913,6 +915,18 @@ def _unpacked(pack_files: PackFiles) -> str:
             atomic_write(os.path.join(folder, name), data, sync=False)
         _UNPACKED[key] = folder
     return _UNPACKED[key]
+
+
+def _dask_scratch_folder() -> str | None:
+    """The local folder of the Dask worker running this task; None outside one."""
+    try:
+        from distributed import get_worker  # noqa: PLC0415 - optional: gapcheck[dask]
+    except ImportError:
+        return None
+    try:
+        return str(get_worker().local_directory)
+    except ValueError:  # not in a worker
+        return None
 
 
 def _run_dask(
