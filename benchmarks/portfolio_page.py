@@ -18,8 +18,6 @@ it causes), and the ratios of the baseline's times to gapcheck's. Needs the dev 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import random
 import sys
 import tempfile
 import time
@@ -28,12 +26,10 @@ from pathlib import Path
 from playwright.sync_api import Browser, sync_playwright
 
 import gapcheck.portfolio
-from gapcheck.assessment import PackRef
-from gapcheck.pack import load_pack
-from gapcheck.portfolio import Portfolio, ProjectSummary, build_portfolio, render_portfolio_html
+from gapcheck.portfolio import render_portfolio_html
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.support import CHROMIUM, CHROMIUM_ARGS  # the tests' own browser setup
+from tests.support import CHROMIUM, CHROMIUM_ARGS, generated_portfolio  # the tests' own
 
 SORT = """([table, column]) => {
     const button = document.querySelectorAll('#' + table + ' thead th')[column]
@@ -44,37 +40,6 @@ SORT = """([table, column]) => {
     document.body.offsetHeight;  // the layout the new order causes
     return [clicked - start, performance.now() - clicked];
 }"""
-
-
-def portfolio_of(count: int, seed: int) -> Portfolio:
-    pack = load_pack()
-    rng = random.Random(seed)
-    areas = list(pack.area_titles)
-    rules = [loaded.rule.id for loaded in pack.rules]
-    summaries = [
-        ProjectSummary(
-            project_id=f"proj-{index:06d}",
-            project_name=f"Project {rng.randint(0, 10**6):07d}",
-            client=f"Client {index % 97}",
-            assessed_on=dt.date(2026, 1 + index % 12, 1 + index % 28),
-            slug=f"proj-{index:06d}",
-            input=f"inputs/proj-{index:06d}.yaml",
-            confidence=rng.choice(["green", "amber-green", "amber", "amber-red", "red"]),
-            overall=rng.randint(0, 100),
-            scores={area: rng.choice([None, *range(101)]) for area in areas},
-            counts={"critical": rng.randint(0, 2), "high": rng.randint(0, 6)},
-            findings=tuple(rng.sample(rules, rng.randint(0, 8))),
-            reports={"json": f"proj-{index:06d}.json"},
-        )
-        for index in range(count)
-    ]
-    return build_portfolio(
-        summaries,
-        [],
-        PackRef(pack.name, pack.version, pack.sha256),
-        pack.area_titles,
-        {loaded.rule.id: loaded.rule.title for loaded in pack.rules},
-    )
 
 
 def measure(browser: Browser, path: Path) -> dict[str, float]:
@@ -100,7 +65,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=3)
     options = parser.parse_args()
-    portfolio = portfolio_of(options.count, options.seed)
+    portfolio = generated_portfolio(options.count, options.seed)
     shown = gapcheck.portfolio.PAGE_ROWS
     with tempfile.TemporaryDirectory(prefix="gapcheck-page-bench-") as folder:
         paged = Path(folder) / "paged.html"

@@ -7,7 +7,9 @@ is not a passed one. `make test` installs the tools, so neither should happen.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +19,8 @@ from pypdf import PdfReader
 
 if TYPE_CHECKING:
     from playwright.sync_api import Dialog, Page
+
+    from gapcheck.portfolio import Portfolio
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless Debian Chromium on a machine whose network is closed: without the background-networking
@@ -118,3 +122,40 @@ def screenshot(page: Page, path: Path, width: int, height: int) -> None:
     """A full-page PNG of `page` at a `width` x `height` viewport (the height grows to fit)."""
     page.set_viewport_size({"width": width, "height": height})
     page.screenshot(path=path, full_page=True)
+
+
+def generated_portfolio(count: int, seed: int) -> Portfolio:
+    """A portfolio of ``count`` generated projects (summaries only, no reports) with the default
+    pack's areas and findings: for pages far larger than the samples make."""
+    from gapcheck.assessment import PackRef
+    from gapcheck.pack import load_pack
+    from gapcheck.portfolio import ProjectSummary, build_portfolio
+
+    pack = load_pack()
+    rng = random.Random(seed)
+    areas = list(pack.area_titles)
+    rules = [loaded.rule.id for loaded in pack.rules]
+    summaries = [
+        ProjectSummary(
+            project_id=f"proj-{index:06d}",
+            project_name=f"Project {rng.randint(0, 10**6):07d}",
+            client=f"Client {index % 97}",
+            assessed_on=dt.date(2026, 1 + index % 12, 1 + index % 28),
+            slug=f"proj-{index:06d}",
+            input=f"inputs/proj-{index:06d}.yaml",
+            confidence=rng.choice(["green", "amber-green", "amber", "amber-red", "red"]),
+            overall=rng.randint(0, 100),
+            scores={area: rng.choice([None, *range(101)]) for area in areas},
+            counts={"critical": rng.randint(0, 2), "high": rng.randint(0, 6)},
+            findings=tuple(rng.sample(rules, rng.randint(0, 8))),
+            reports={"json": f"proj-{index:06d}.json"},
+        )
+        for index in range(count)
+    ]
+    return build_portfolio(
+        summaries,
+        [],
+        PackRef(pack.name, pack.version, pack.sha256),
+        pack.area_titles,
+        {loaded.rule.id: loaded.rule.title for loaded in pack.rules},
+    )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import random
 import re
 from functools import cache
 from pathlib import Path
@@ -19,7 +18,7 @@ from urllib.parse import unquote, urlparse
 
 import yaml
 
-from gapcheck.assessment import PackRef, assess_file
+from gapcheck.assessment import assess_file
 from gapcheck.pack import load_pack
 from gapcheck.portfolio import (
     PAGE_ROWS,
@@ -29,7 +28,7 @@ from gapcheck.portfolio import (
     summarize,
     write_portfolio,
 )
-from tests.support import PageProbe, assert_clean, screenshot
+from tests.support import PageProbe, assert_clean, generated_portfolio, screenshot
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -38,7 +37,6 @@ ROOT = Path(__file__).parent.parent
 PHONE = (390, 844)
 DESKTOP = (1440, 900)
 GENERATED = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.timezone.utc)
-PACK_REF = PackRef("implementing-vs-executing", "1.0.0", "ab" * 32)
 
 
 def later_assessment(folder: Path) -> Path:
@@ -191,28 +189,7 @@ def test_portfolio_without_javascript_keeps_the_server_order(
 
 def large_outdir(folder: Path, count: int) -> tuple[Path, Portfolio]:
     """OUTDIR with the portfolio page of ``count`` generated projects (no reports)."""
-    from gapcheck.portfolio import ProjectSummary
-
-    rng = random.Random(11)
-    areas, findings = _pack_titles()
-    summaries = [
-        ProjectSummary(
-            project_id=f"p{index:05d}",
-            project_name=f"Project {rng.randint(0, 10**6):07d}",
-            client=f"Client {index % 37}",
-            assessed_on=dt.date(2026, 1 + index % 12, 1 + index % 28),
-            slug=f"p{index:05d}",
-            input=f"in/p{index:05d}.yaml",
-            confidence=rng.choice(["green", "amber-green", "amber", "amber-red", "red"]),
-            overall=rng.randint(0, 100),
-            scores={area: rng.choice([None, rng.randint(0, 100)]) for area in areas},
-            counts={"critical": rng.randint(0, 2), "high": rng.randint(0, 5)},
-            findings=(),
-            reports={},
-        )
-        for index in range(count)
-    ]
-    portfolio = build_portfolio(summaries, [], PACK_REF, areas, findings)
+    portfolio = generated_portfolio(count, seed=11)
     outdir = folder / "out"
     outdir.mkdir()
     write_portfolio(outdir, portfolio)
