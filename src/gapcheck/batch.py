@@ -1052,8 +1052,8 @@ def write_portfolio_files(
 ) -> list[Path]:
     """portfolio.json, .csv and .html (:mod:`gapcheck.portfolio`) from the summaries; ``sync``
     as for :func:`gapcheck.portfolio.write_portfolio`. ``meanwhile`` is called once the
-    portfolio is built, before it is rendered. ``html_apart``: the HTML page (most of the
-    time) is rendered in a forked process while this one renders the JSON and the CSV, for a
+    portfolio is built, before it is rendered. ``html_apart``: the HTML page's project rows
+    (most of the time) are rendered in a forked process while this one renders the rest, for a
     batch allowed more than one process (so it has a core to spare); the files are the same."""
     from gapcheck.assessment import PackRef  # noqa: PLC0415
     from gapcheck.portfolio import (  # noqa: PLC0415 - heavy: jinja2
