@@ -1,4 +1,4 @@
-"""Batch benchmark: how fast gapcheck assesses many projects in one process.
+"""Engine benchmark: how fast gapcheck assesses many projects in one process.
 
     python benchmarks/engine.py [--count N] [--seed S] [--pack FOLDER] [--profile]
 
