@@ -254,6 +254,7 @@ def test_a_large_portfolio_without_javascript_or_printed_shows_every_row(
         assert visible_projects(page, "projects-table") == ids
         assert visible_projects(page, "heatmap-table") == ids
         assert page.locator("p.pager").count() == 0
+        assert page.locator("label.filter").count() == 0
     finally:
         context.close()
     context = chromium_browser.new_context()
@@ -264,5 +265,62 @@ def test_a_large_portfolio_without_javascript_or_printed_shows_every_row(
         page.emulate_media(media="print")
         assert visible_projects(page, "projects-table") == ids
         assert not page.locator("p.pager").first.is_visible()
+        assert not page.locator("label.filter").first.is_visible()
     finally:
         context.close()
+
+
+def test_a_large_portfolio_filters_every_row_by_project_client_or_id(
+    browser_page: PageProbe, tmp_path: Path
+) -> None:
+    count = 2 * PAGE_ROWS + 50
+    outdir, portfolio = large_outdir(tmp_path, count)
+    page = browser_page.page
+    page.goto((outdir / "portfolio.html").as_uri())
+    page.wait_for_load_state("load")
+    ids = [row.summary.project_id for row in portfolio.projects]
+    heading = {
+        row.summary.project_id: (
+            row.summary.project_name + row.summary.client + row.summary.project_id
+        ).lower()
+        for row in portfolio.projects
+    }
+    status = page.locator("p.pager span").first
+    search = page.locator("label.filter input").first
+    assert page.locator("label.filter").count() == 2  # one per paged table
+
+    def filter_by(text: str) -> None:
+        before = status.inner_text()
+        search.fill(text)
+        page.wait_for_function(
+            "([element, before]) => element.textContent !== before",
+            arg=[status.element_handle(), before],
+        )
+
+    filter_by("Client 5")
+    matching = [i for i in ids if "client 5" in heading[i]]
+    assert 0 < len(matching) < PAGE_ROWS
+    assert visible_projects(page, "projects-table") == matching
+    assert status.inner_text() == f"Showing all {len(matching)} matching rows."
+    assert visible_projects(page, "heatmap-table") == ids[:PAGE_ROWS]  # its own filter
+
+    # Sorting keeps the filter; every row is still in the table.
+    overall = {row.summary.project_id: row.summary.overall for row in portfolio.projects}
+    page.locator("#projects-table thead th").nth(3).locator("button.sort").click()
+    ascending = sorted(matching, key=lambda i: (overall[i], ids.index(i)))
+    assert visible_projects(page, "projects-table") == ascending
+    assert len(project_order(page, "projects-table")) == count
+
+    # A filter most rows match is paged; no match says so.
+    filter_by("proj-")
+    assert len(visible_projects(page, "projects-table")) == PAGE_ROWS
+    assert status.inner_text() == f"Showing the first {PAGE_ROWS} of {count} matching rows."
+    filter_by("no such project")
+    assert visible_projects(page, "projects-table") == []
+    assert status.inner_text() == "No row matches the filter."
+    # Cleared: every row again, in the order last sorted.
+    filter_by("")
+    by_overall = sorted(ids, key=lambda i: (overall[i], ids.index(i)))
+    assert visible_projects(page, "projects-table") == by_overall[:PAGE_ROWS]
+    assert status.inner_text() == f"Showing the first {PAGE_ROWS} of {count} rows."
+    assert_clean(browser_page)
