@@ -16,7 +16,8 @@ a time in a new pool to find the one that crashed, and the batch goes on with th
 
 Incremental: ``OUTDIR/.gapcheck-cache.json`` maps each input to the sha256 of its bytes and its
 summary, under a fingerprint of the pack, the report templates, gapcheck's version and the
-formats. An unchanged input whose files are all there is neither assessed nor rendered again.
+formats. An unchanged input whose reports are all there, each of the size it was written with,
+is neither assessed nor rendered again.
 The cache is written atomically every few items (in a background thread) and at the end, each
 time after one ``sync`` that makes the reports it vouches for durable (reports are written
 without an fsync each), so a run killed at any point leaves no partial file and the next run
