@@ -202,15 +202,31 @@ def visible_projects(page: Page, table: str) -> list[str]:
     return projects
 
 
+#: Projects of the large portfolio the paging tests open: two full pages and part of a third.
+LARGE = 2 * PAGE_ROWS + 50
+
+
+def open_large_portfolio(page: Page, folder: Path) -> tuple[list[str], dict[str, int | None]]:
+    """Open the page of a LARGE-project portfolio: its project ids in server order, and each
+    project's overall score."""
+    outdir, portfolio = large_outdir(folder, LARGE)
+    page.goto((outdir / "portfolio.html").as_uri())
+    page.wait_for_load_state("load")
+    overall = {row.summary.project_id: row.summary.overall for row in portfolio.projects}
+    return list(overall), overall
+
+
+def by_overall(ids: list[str], overall: dict[str, int | None]) -> list[str]:
+    """``ids`` as sorting by "Overall" ascending orders them: no score last, ties in order."""
+    return sorted(ids, key=lambda i: (overall[i] is None, overall[i] or 0, ids.index(i)))
+
+
 def test_a_large_portfolio_shows_pages_of_rows_and_sorts_them_all(
     browser_page: PageProbe, tmp_path: Path
 ) -> None:
-    count = 2 * PAGE_ROWS + 50
-    outdir, portfolio = large_outdir(tmp_path, count)
+    count = LARGE
     page = browser_page.page
-    page.goto((outdir / "portfolio.html").as_uri())
-    page.wait_for_load_state("load")
-    ids = [row.summary.project_id for row in portfolio.projects]
+    ids, overall = open_large_portfolio(page, tmp_path)
     for table in ("projects-table", "heatmap-table"):
         assert project_order(page, table) == ids  # every row is in the page
         assert visible_projects(page, table) == ids[:PAGE_ROWS]
@@ -220,9 +236,8 @@ def test_a_large_portfolio_shows_pages_of_rows_and_sorts_them_all(
     assert pager.locator("span").inner_text() == f"Showing the first {PAGE_ROWS} of {count} rows."
 
     # Sorting sorts every row, then shows the first page of the new order.
-    overall = {row.summary.project_id: row.summary.overall for row in portfolio.projects}
     page.locator("#projects-table thead th").nth(3).locator("button.sort").click()
-    ascending = sorted(ids, key=lambda i: (overall[i], ids.index(i)))
+    ascending = by_overall(ids, overall)
     assert project_order(page, "projects-table") == ascending
     assert visible_projects(page, "projects-table") == ascending[:PAGE_ROWS]
     assert visible_projects(page, "heatmap-table") == ids[:PAGE_ROWS]  # its own pages
@@ -273,18 +288,12 @@ def test_a_large_portfolio_without_javascript_or_printed_shows_every_row(
 def test_a_large_portfolio_filters_every_row_by_project_client_or_id(
     browser_page: PageProbe, tmp_path: Path
 ) -> None:
-    count = 2 * PAGE_ROWS + 50
-    outdir, portfolio = large_outdir(tmp_path, count)
+    count = LARGE
     page = browser_page.page
-    page.goto((outdir / "portfolio.html").as_uri())
-    page.wait_for_load_state("load")
-    ids = [row.summary.project_id for row in portfolio.projects]
-    heading = {
-        row.summary.project_id: (
-            row.summary.project_name + row.summary.client + row.summary.project_id
-        ).lower()
-        for row in portfolio.projects
-    }
+    ids, overall = open_large_portfolio(page, tmp_path)
+    # What the filter reads: each row's heading, its name, client and id run together.
+    headings = page.locator("#projects-table tbody th").all_text_contents()
+    heading = {project: text.lower() for project, text in zip(ids, headings, strict=True)}
     status = page.locator("p.pager span").first
     search = page.locator("label.filter input").first
     assert page.locator("label.filter").count() == 2  # one per paged table
@@ -305,9 +314,8 @@ def test_a_large_portfolio_filters_every_row_by_project_client_or_id(
     assert visible_projects(page, "heatmap-table") == ids[:PAGE_ROWS]  # its own filter
 
     # Sorting keeps the filter; every row is still in the table.
-    overall = {row.summary.project_id: row.summary.overall for row in portfolio.projects}
     page.locator("#projects-table thead th").nth(3).locator("button.sort").click()
-    ascending = sorted(matching, key=lambda i: (overall[i], ids.index(i)))
+    ascending = [i for i in by_overall(ids, overall) if i in matching]
     assert visible_projects(page, "projects-table") == ascending
     assert len(project_order(page, "projects-table")) == count
 
@@ -320,7 +328,6 @@ def test_a_large_portfolio_filters_every_row_by_project_client_or_id(
     assert status.inner_text() == "No row matches the filter."
     # Cleared: every row again, in the order last sorted.
     filter_by("")
-    by_overall = sorted(ids, key=lambda i: (overall[i], ids.index(i)))
-    assert visible_projects(page, "projects-table") == by_overall[:PAGE_ROWS]
+    assert visible_projects(page, "projects-table") == by_overall(ids, overall)[:PAGE_ROWS]
     assert status.inner_text() == f"Showing the first {PAGE_ROWS} of {count} rows."
     assert_clean(browser_page)

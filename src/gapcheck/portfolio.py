@@ -625,7 +625,6 @@ def render_portfolio_html(portfolio: Portfolio, *, generated_at: dt.datetime | N
 #: The parts of the page two processes can render at once: the page without its project rows
 #: (the text before and after them), and those rows.
 PagePart = Literal["page", "project_rows"]
-PAGE_PARTS: tuple[PagePart, ...] = ("page", "project_rows")
 _ROWS_BLOCK = "project_rows"
 
 
