@@ -10,14 +10,12 @@ stay bounded.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import gc
 import json
 import math
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,60 +24,17 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
-from yaml.resolver import BaseResolver
 
-from gapcheck import loading
+from gapcheck import loading, plain_yaml
 from gapcheck.errors import InputError
 from gapcheck.loading import parse_document, read_document
 from gapcheck.pack import load_pack
 from gapcheck.synthetic import generate_portfolio
+from tests.yaml_reference import assert_same_as_stock, outcome, stock_path, typed
 
 ROOT = Path(__file__).parent.parent
 SAMPLES = sorted([*ROOT.glob("samples/*.yaml"), *ROOT.glob("samples/surveys/*.yaml")])
 INVALID = sorted((Path(__file__).parent / "assets" / "invalid").glob("*.yaml"))
-
-
-# --- The reference and the comparison -------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _stock_path() -> Iterator[None]:
-    """Parse as before the fast path: stock tag resolution and constructor, then _walk."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(loading, "_MAY_BE_ANCHOR", re.compile(""))  # always the strict loader
-        for name in ("resolve", "descend_resolver", "ascend_resolver"):
-            patch.setattr(loading._Loader, name, getattr(BaseResolver, name))
-        yield
-
-
-def _typed(value: Any) -> Any:
-    """``value`` as a comparable tree that tells 1, 1.0 and True apart and keeps key order."""
-    if isinstance(value, dict):
-        return ("dict", [(_typed(key), _typed(item)) for key, item in value.items()])
-    if isinstance(value, list):
-        return ("list", [_typed(item) for item in value])
-    if isinstance(value, dt.datetime):  # repr() shows the tzinfo too
-        return ("datetime", repr(value))
-    return (type(value).__name__, repr(value))
-
-
-def _outcome(raw: bytes, name: str = "answers.yaml") -> tuple[str, Any]:
-    try:
-        document = parse_document(raw, Path(name))
-    except InputError as error:
-        return ("error", (str(error), error.problems))
-    return ("ok", _typed(document.data))
-
-
-def _assert_same_as_stock(text: str) -> tuple[str, Any]:
-    raw = text.encode()
-    fast = _outcome(raw)
-    with _stock_path():
-        stock = _outcome(raw)
-    assert fast == stock
-    if fast[0] == "ok":  # and the values are the plain CSafeLoader's
-        assert fast[1] == _typed(yaml.load(text, Loader=yaml.CSafeLoader))
-    return fast
 
 
 def _built_fast(text: str) -> bool:
@@ -98,13 +53,13 @@ def test_there_are_samples_to_compare() -> None:
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda path: path.name)
 def test_samples_load_as_with_the_stock_loader_and_fast(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
-    assert _typed(loading._construct_yaml(text)[0]) == _typed(
+    assert typed(loading._construct_yaml(text)[0]) == typed(
         yaml.load(text, Loader=yaml.CSafeLoader)
     )
     # Only text that may define an anchor ("&lt;" in the hostile sample) takes the stock path.
     assert _built_fast(text) == (loading._MAY_BE_ANCHOR.search(text) is None)
-    _assert_same_as_stock(text)
-    assert _typed(read_document(path).data) == _typed(yaml.load(text, Loader=yaml.CSafeLoader))
+    assert_same_as_stock(text)
+    assert typed(read_document(path).data) == typed(yaml.load(text, Loader=yaml.CSafeLoader))
 
 
 @functools.cache
@@ -126,7 +81,7 @@ def test_generated_portfolio_loads_as_with_the_stock_loader(style: dict[str, Any
     for answers in _portfolio():
         text = yaml.dump(answers, Dumper=yaml.CSafeDumper, **style)
         assert _built_fast(text)
-        assert _assert_same_as_stock(text)[0] == "ok"
+        assert assert_same_as_stock(text)[0] == "ok"
         assert parse_document(text.encode(), Path("a.yaml")).data == answers
 
 
@@ -138,9 +93,9 @@ def test_the_benchmark_files_with_an_ampersand_take_the_fast_path() -> None:
 
 @pytest.mark.parametrize("path", INVALID, ids=lambda path: path.name)
 def test_invalid_assets_fail_as_on_the_stock_path(path: Path) -> None:
-    fast = _outcome(path.read_bytes(), path.name)
-    with _stock_path():
-        stock = _outcome(path.read_bytes(), path.name)
+    fast = outcome(path.read_bytes(), path.name)
+    with stock_path():
+        stock = outcome(path.read_bytes(), path.name)
     assert fast == stock
     assert fast[0] == "error"
 
@@ -203,14 +158,14 @@ _TREES = st.recursive(
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(_KEYS, _TREES, min_size=1, max_size=5))
 def test_tricky_documents_load_or_fail_as_on_the_stock_path(tree: dict[str, Any]) -> None:
-    _assert_same_as_stock(_render(tree, 0).lstrip("\n") + "\n")
+    assert_same_as_stock(_render(tree, 0).lstrip("\n") + "\n")
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_SCALARS, min_size=1, max_size=6), st.booleans())
 def test_flow_documents_load_or_fail_as_on_the_stock_path(items: list[str], nested: bool) -> None:
     body = f"[{', '.join(items)}]"
-    _assert_same_as_stock(f"a: {{b: {body}}}\n" if nested else f"a: {body}\n")
+    assert_same_as_stock(f"a: {{b: {body}}}\n" if nested else f"a: {body}\n")
 
 
 _MINUS_FIVE_HOURS = dt.timezone(dt.timedelta(hours=-5))
@@ -240,14 +195,14 @@ _MINUS_FIVE_HOURS = dt.timezone(dt.timedelta(hours=-5))
     ],
 )
 def test_yaml_1_1_values(text: str, expected: dict[str, Any]) -> None:
-    assert _typed(parse_document(text.encode(), Path("a.yaml")).data) == _typed(expected)
-    _assert_same_as_stock(text)
-    _assert_same_as_stock(text)  # again, now from the memos
+    assert typed(parse_document(text.encode(), Path("a.yaml")).data) == typed(expected)
+    assert_same_as_stock(text)
+    assert_same_as_stock(text)  # again, now from the memos
 
 
 def test_a_value_that_fails_to_build_is_not_remembered() -> None:
     for _ in range(2):
-        problem = _assert_same_as_stock("a: 1\nb: 2024-02-30\n")[1][1][0]
+        problem = assert_same_as_stock("a: 1\nb: 2024-02-30\n")[1][1][0]
         assert (problem.line, problem.message[:30]) == (2, "'2024-02-30' cannot be read as")
 
 
@@ -298,14 +253,14 @@ def test_a_missed_anchor_still_cannot_expand_an_alias_bomb() -> None:
     lines += [f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 10)}]" for n in range(1, 30)]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(loading, "_MAY_BE_ANCHOR", re.compile("(?!)"))  # never matches
-        error = _outcome("\n".join(lines).encode())
+        error = outcome("\n".join(lines).encode())
     assert error[0] == "error"
     assert "anchors and aliases" in error[1][0]
 
 
 def test_the_fast_pass_declines_a_node_met_twice() -> None:
     shared = SequenceNode(loading._SEQ_TAG, [])
-    key_a, key_b = ScalarNode(loading._STR_TAG, "a"), ScalarNode(loading._STR_TAG, "b")
+    key_a, key_b = ScalarNode(plain_yaml.STR_TAG, "a"), ScalarNode(plain_yaml.STR_TAG, "b")
     root = MappingNode(loading._MAP_TAG, [(key_a, shared), (key_b, shared)])
     with pytest.raises(loading._Unusual):
         loading._FastLoader("")._build(root)
@@ -324,16 +279,16 @@ def test_the_loaders_have_no_path_resolvers() -> None:
 
 
 def test_memos_stay_small_whatever_the_input() -> None:
-    keys = [f"k{n}" for n in range(3 * loading._MEMO_ENTRIES)]
-    long_text = "x" * (loading._MEMO_TEXT_CHARS + 1)
+    keys = [f"k{n}" for n in range(3 * plain_yaml.MEMO_ENTRIES)]
+    long_text = "x" * (plain_yaml.MEMO_TEXT_CHARS + 1)
     document = {key: n for n, key in enumerate(keys)} | {long_text: 1}
     text = yaml.dump(document, Dumper=yaml.CSafeDumper, sort_keys=False)
     assert parse_document(text.encode(), Path("a.yaml")).data == document
-    assert 0 < len(loading._RESOLVED) <= loading._MEMO_ENTRIES
-    assert long_text not in loading._RESOLVED
-    for memo in loading._BUILT_SCALARS.values():
-        assert len(memo) <= loading._MEMO_ENTRIES
-    assert len(loading._BUILT_SCALARS["tag:yaml.org,2002:int"]) > 0
+    assert 0 < len(plain_yaml.RESOLVED_TAGS) <= plain_yaml.MEMO_ENTRIES
+    assert long_text not in plain_yaml.RESOLVED_TAGS
+    for memo in plain_yaml.BUILT_SCALARS.values():
+        assert len(memo) <= plain_yaml.MEMO_ENTRIES
+    assert len(plain_yaml.BUILT_SCALARS["tag:yaml.org,2002:int"]) > 0
 
 
 def test_garbage_collection_is_restored_after_loading() -> None:
@@ -355,4 +310,4 @@ def test_json_text_is_also_yaml_with_the_same_values() -> None:
     answers = _portfolio()[0]
     text = json.dumps(answers, ensure_ascii=False)
     assert _built_fast(text)
-    assert _assert_same_as_stock(text) == ("ok", _typed(answers))
+    assert assert_same_as_stock(text) == ("ok", typed(answers))

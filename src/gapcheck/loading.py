@@ -13,6 +13,10 @@ cannot crash, hang or exhaust the process:
 
 The loader checks that the input *parses*, that mapping keys are text and unique and that the
 top level is a mapping; the shape of an answers file is validated elsewhere.
+
+YAML written in the plain block style (one entry per line, as answers files are) is read by
+:mod:`gapcheck.plain_yaml` without libyaml, to the same values; anything else, and every
+refusal, goes through libyaml and the checks above.
 """
 
 from __future__ import annotations
@@ -36,6 +40,14 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gapcheck.errors import InputError
+from gapcheck.plain_yaml import (
+    BUILT_SCALARS,
+    MEMO_TEXT_CHARS,
+    RESOLVED_TAGS,
+    STR_TAG,
+    read_plain_yaml,
+    remember,
+)
 
 MAX_FILE_BYTES: int = 1_048_576
 """Largest answers file accepted: 1 MiB."""
@@ -337,28 +349,9 @@ def _line(node: Node) -> int:
     return node.start_mark.line + 1
 
 
-_STR_TAG = "tag:yaml.org,2002:str"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
-# What a plain scalar resolves to, and the values built from scalars, are remembered across
-# files: the same keys and answers recur in every file. Only short texts are remembered, and a
-# full memo is emptied, so memory stays small whatever the input.
-_MEMO_TEXT_CHARS = 64
-_MEMO_ENTRIES = 4096
-_RESOLVED: dict[str, str] = {}
-# Tags whose values are immutable (None, bool, int, float, date, datetime, bytes), so one
-# object can stand for every occurrence of the same text.
-_BUILT_SCALARS: dict[str, dict[str, Any]] = {
-    f"tag:yaml.org,2002:{name}": {}
-    for name in ("null", "bool", "int", "float", "timestamp", "binary")
-}
 _UNSET = object()
-
-
-def _remember(memo: dict[str, Any], text: str, value: Any) -> None:
-    if len(memo) >= _MEMO_ENTRIES:
-        memo.clear()
-    memo[text] = value
 
 
 class _Loader(yaml.CSafeLoader):
@@ -407,12 +400,12 @@ class _Loader(yaml.CSafeLoader):
         if kind is not ScalarNode:
             return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call,no-any-return]
         if not implicit[0]:  # quoted: always text
-            return _STR_TAG
-        tag = _RESOLVED.get(value)
+            return STR_TAG
+        tag = RESOLVED_TAGS.get(value)
         if tag is None:
             tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-            if len(value) <= _MEMO_TEXT_CHARS:
-                _remember(_RESOLVED, value, tag)
+            if len(value) <= MEMO_TEXT_CHARS:
+                remember(RESOLVED_TAGS, value, tag)
         return tag
 
 
@@ -460,15 +453,15 @@ class _FastLoader(_StrictLoader):
 
         def scalar(node: Node) -> Any:
             tag = node.tag
-            if tag == _STR_TAG:
+            if tag == STR_TAG:
                 return node.value
-            built = _BUILT_SCALARS[tag]  # KeyError (stock path) for any other tag
+            built = BUILT_SCALARS[tag]  # KeyError (stock path) for any other tag
             text = node.value
             value = built.get(text, _UNSET)
             if value is _UNSET:
                 value = constructors[tag](self, node)
-                if len(text) <= _MEMO_TEXT_CHARS:
-                    _remember(built, text, value)
+                if len(text) <= MEMO_TEXT_CHARS:
+                    remember(built, text, value)
             return value
 
         def build(node: Node) -> Any:
@@ -484,11 +477,11 @@ class _FastLoader(_StrictLoader):
                 mapping = {
                     (
                         key.value
-                        if key.__class__ is ScalarNode and key.tag == _STR_TAG
+                        if key.__class__ is ScalarNode and key.tag == STR_TAG
                         else unusual()
                     ): (
                         item.value
-                        if item.__class__ is ScalarNode and item.tag == _STR_TAG
+                        if item.__class__ is ScalarNode and item.tag == STR_TAG
                         else build(item)
                     )
                     for key, item in items
@@ -500,7 +493,7 @@ class _FastLoader(_StrictLoader):
                 values += len(items)
                 return [
                     item.value
-                    if item.__class__ is ScalarNode and item.tag == _STR_TAG
+                    if item.__class__ is ScalarNode and item.tag == STR_TAG
                     else build(item)
                     for item in items
                 ]
@@ -578,6 +571,9 @@ _MAY_BE_ANCHOR = re.compile(r"&(?<!\w&)[^ \t\r\n]")
 
 def _load_yaml(text: str, path: Path) -> Any:
     """Parse YAML text, refusing what an answers file must not contain (see the module doc)."""
+    data = read_plain_yaml(text, MAX_DEPTH, MAX_NODES)
+    if data is not None:  # written in the plain block style: read without libyaml
+        return data
     _check_yaml_depth(text, path)
     try:
         data, checked = _construct_yaml(text)
