@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -808,19 +808,32 @@ def test_answers_names_as_paths_see_them() -> None:
 # --- writing, durability, the cache ------------------------------------------------------------
 
 
+def _cache_file_entries(path: Path) -> dict[str, Any]:
+    """The entries in a cache file as any reader sees them: up to the last whole line, later
+    lines superseding earlier ones."""
+    lines = path.read_bytes().split(b"\n")
+    assert "fingerprint" in json.loads(lines[0])
+    return dict(json.loads(line) for line in lines[1:-1])
+
+
 def test_the_cache_is_saved_after_a_sync_that_covers_every_file_it_names(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     outdir = tmp_path / "out"
     events: list[tuple[str, set[str]]] = []
-    real_write = gapcheck.fsutil.atomic_write
 
-    def write(path: Path, data: bytes, *, sync: bool = True) -> None:
-        entries = json.loads(data)["entries"].values()
-        events.append(("cache", {name for entry in entries for name in entry["files"].values()}))
-        real_write(path, data, sync=sync)
+    def recorded(real: Callable[..., None]) -> Callable[..., None]:
+        def write(path: Path, data: bytes, **options: Any) -> None:
+            real(path, data, **options)
+            if Path(path).name == CACHE_NAME:
+                entries = _cache_file_entries(Path(path)).values()
+                reports = {name for entry in entries for name in entry["files"].values()}
+                events.append(("cache", reports))
 
-    monkeypatch.setattr(gapcheck.batch, "atomic_write", write)
+        return write
+
+    monkeypatch.setattr(gapcheck.batch, "atomic_write", recorded(gapcheck.fsutil.atomic_write))
+    monkeypatch.setattr(gapcheck.batch, "append_to", recorded(gapcheck.fsutil.append_to))
     monkeypatch.setattr(
         gapcheck.batch, "sync_written", lambda: events.append(("sync", set(os.listdir(outdir))))
     )
@@ -832,11 +845,69 @@ def test_the_cache_is_saved_after_a_sync_that_covers_every_file_it_names(
     for index in saves:
         assert events[index - 1][0] == "sync"
         assert events[index][1] <= events[index - 1][1]  # every report it names was synced
-    # The last save names every report; the sync before it came after the portfolio too.
+    # The last save names every report. The final save syncs after the portfolio too, and
+    # writes nothing when everything was saved before.
     reports = set(report_files(outdir)) - set(PORTFOLIO)
     assert len(reports) == len(SAMPLES)
-    assert events[-1] == ("cache", reports)
-    assert reports | set(PORTFOLIO) <= events[-2][1]
+    assert events[saves[-1]] == ("cache", reports)
+    last_sync = max(index for index, (event, _) in enumerate(events) if event == "sync")
+    assert last_sync >= len(events) - 2
+    assert reports | set(PORTFOLIO) <= events[last_sync][1]
+
+
+def test_saves_append_only_what_is_new_and_a_rerun_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outdir = tmp_path / "out"
+    monkeypatch.setattr(gapcheck.batch, "CACHE_EVERY", 2)
+    monkeypatch.setattr(gapcheck.batch, "CACHE_SECONDS", 0.0)
+    options = BatchOptions(outdir=outdir, formats=(OutputFormat.json,), jobs=1)
+    run_batch(SAMPLES, options)
+    cache = outdir / CACHE_NAME
+    lines = cache.read_bytes().split(b"\n")
+    assert len(lines) == 1 + len(SAMPLES) + 1  # the fingerprint, one line per entry, b""
+    assert len(_cache_file_entries(cache)) == len(SAMPLES)
+    written = cache.stat().st_mtime_ns, cache.read_bytes()
+    assert run_batch(SAMPLES, options).unchanged == len(SAMPLES)
+    assert (cache.stat().st_mtime_ns, cache.read_bytes()) == written
+
+
+def test_a_cache_cut_short_keeps_its_whole_lines_and_is_written_anew(tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    options = BatchOptions(outdir=outdir, formats=(OutputFormat.json,), jobs=1)
+    run_batch(SAMPLES, options)
+    cache = outdir / CACHE_NAME
+    whole = cache.read_bytes()
+    cache.write_bytes(whole[: whole.rindex(b"\n", 0, -1) + 10])  # the last line cut short
+    outcome = run_batch(SAMPLES, options)
+    assert (outcome.assessed, outcome.unchanged) == (1, len(SAMPLES) - 1)
+    assert sorted(cache.read_bytes().split(b"\n")) == sorted(whole.split(b"\n"))
+
+
+def test_a_cache_with_mostly_old_lines_is_written_anew(tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    run_batch(SAMPLES, BatchOptions(outdir=outdir, formats=(OutputFormat.json,), jobs=1))
+    cache = outdir / CACHE_NAME
+    lines = cache.read_bytes().split(b"\n")
+    # As if every entry had been redone twice in earlier runs, one of them into another slug.
+    stale = [json.loads(line) for line in lines[1:-1]]
+    for _key, summary in stale:
+        summary["slug"] += "-old"
+    old = [json.dumps(entry).encode() for entry in stale]
+    cache.write_bytes(b"\n".join([lines[0], *old, *old, *lines[1:]]))
+    outcome = run_batch(
+        SAMPLES[:2], BatchOptions(outdir=outdir, formats=(OutputFormat.json,), jobs=1)
+    )
+    assert outcome.unchanged == 2
+    assert len(cache.read_bytes().split(b"\n")) == 1 + 2 + 1
+
+
+def test_an_old_cache_is_removed(tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    (outdir / ".gapcheck-cache.json").write_text("{}")
+    run_batch(SAMPLES[:1], BatchOptions(outdir=outdir, formats=(OutputFormat.json,), jobs=1))
+    assert not (outdir / ".gapcheck-cache.json").exists()
 
 
 def test_a_background_save_that_failed_fails_the_next_and_a_full_save_supersedes_it(
@@ -844,18 +915,19 @@ def test_a_background_save_that_failed_fails_the_next_and_a_full_save_supersedes
 ) -> None:
     monkeypatch.setattr(gapcheck.batch, "sync_written", lambda: None)
     cache = gapcheck.batch._Cache(tmp_path / "missing" / CACHE_NAME, {"v": 1})
+    cache.completed("k", {"k": {"id": "a"}})
     cache.save_in_background({"k": {"id": "a"}})
     with pytest.raises(FileNotFoundError):
         cache.save_in_background({"k": {"id": "b"}})
     cache.path = tmp_path / CACHE_NAME
     cache.save({"k": {"id": "c"}})
-    assert json.loads(cache.path.read_text()) == {
-        "entries": {"k": {"id": "c"}},
-        "fingerprint": {"v": 1},
-    }
+    assert cache.path.read_bytes() == b'{"fingerprint":{"v":1}}\n["k",{"id":"c"}]\n'
+    cache.changed("k")
     cache.save_in_background({"k": {"id": "d"}})
     cache.join()
-    assert json.loads(cache.path.read_text())["entries"] == {"k": {"id": "d"}}
+    assert _cache_file_entries(cache.path) == {"k": {"id": "d"}}
+    assert gapcheck.batch._Cache(cache.path, {"v": 1}).load() == {"k": {"id": "d"}}
+    assert gapcheck.batch._Cache(cache.path, {"v": 2}).load() == {}
 
 
 def test_reports_a_worker_wrote_but_never_handed_over_are_removed(

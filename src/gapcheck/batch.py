@@ -14,14 +14,14 @@ Failure isolation: a bad input or a failing render is recorded as that input's f
 process that dies is detected (the pool breaks), the items that were in flight are re-run one at
 a time in a new pool to find the one that crashed, and the batch goes on with the rest.
 
-Incremental: ``OUTDIR/.gapcheck-cache.json`` maps each input to the sha256 of its bytes and its
+Incremental: ``OUTDIR/.gapcheck-cache.jsonl`` maps each input to the sha256 of its bytes and its
 summary, under a fingerprint of the pack, the report templates, gapcheck's version and the
 formats. An unchanged input whose reports are all there, each of the size it was written with,
 is neither assessed nor rendered again.
-The cache is written atomically every few items (in a background thread) and at the end, each
-time after one ``sync`` that makes the reports it vouches for durable (reports are written
-without an fsync each), so a run killed at any point leaves no partial file and the next run
-does only what is left.
+The entries completed are appended to the cache every few items (in a background thread) and at
+the end, each time after one ``sync`` that makes the reports they vouch for durable (reports are
+written without an fsync each), so a run killed at any point leaves no partial file and the
+next run does only what is left.
 
 Test-only hook: with ``GAPCHECK_TEST_CRASH_ON=<project id>`` in the environment a pool worker
 that assesses that project exits at once (``os._exit(1)``), to test crash isolation. It has no
@@ -62,22 +62,24 @@ import orjson
 from gapcheck import __version__
 from gapcheck.errors import GapcheckError, InputError
 from gapcheck.formats import OutputFormat
-from gapcheck.fsutil import atomic_write, sync_written, write_temporary
+from gapcheck.fsutil import append_to, atomic_write, sync_written, write_temporary
 
 if TYPE_CHECKING:
     from gapcheck.loading import Document
     from gapcheck.pack import Pack
     from gapcheck.portfolio import Portfolio, ProjectSummary
 
-CACHE_NAME = ".gapcheck-cache.json"
-CACHE_VERSION = 2  # 2: report sizes instead of report hashes
+CACHE_NAME = ".gapcheck-cache.jsonl"
+CACHE_VERSION = 3  # 2: report sizes instead of report hashes; 3: one line per entry, appended
+#: Caches of earlier versions, removed when a batch starts.
+OLD_CACHE_NAMES = (".gapcheck-cache.json",)
 #: The cache is saved after this many completed items (and at the end), then at most once in
-#: CACHE_SECONDS: saving rewrites the whole cache, which grows with the batch. A large cache
-#: is saved less often: the time between saves is at least CACHE_SPACING times what the last
-#: one took to serialise (in the main process), so saves cost it at most 1/CACHE_SPACING.
+#: CACHE_SECONDS. A save appends the entries completed since the last one.
 CACHE_EVERY = 50
 CACHE_SECONDS = 1.0
-CACHE_SPACING = 20
+#: The cache is written anew at the end of a batch when it holds more than this many lines per
+#: entry (entries redone in earlier runs leave their old lines behind).
+CACHE_LINES_PER_ENTRY = 2
 #: A batch with more processes than one renders portfolio.html in a process of its own from
 #: this many projects on (below, the fork costs more than it saves).
 HTML_APART_MIN_PROJECTS = 1000
@@ -459,65 +461,95 @@ def _fingerprint(pack_sha256: str, formats: Sequence[OutputFormat]) -> dict[str,
     }
 
 
-def _load_cache(path: Path, fingerprint: dict[str, Any]) -> dict[str, Summary]:
-    try:
-        data = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return {}
-    if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
-        return {}
-    entries = data.get("entries")
-    return entries if isinstance(entries, dict) else {}
-
-
 class _Cache:
-    """Saves ``OUTDIR/.gapcheck-cache.json``: the entries under the fingerprint.
+    """``OUTDIR/.gapcheck-cache.jsonl``: the fingerprint on the first line, then one line per
+    entry, ``[key, summary]``; a later line for a key supersedes an earlier one.
 
-    The reports the cache vouches for were written without a sync each, so a save first makes
-    them durable (one ``sync``), then writes the cache: after a crash it never claims a report
-    that is not on disk. During the run that sync waits for the disk, so it happens in a
-    background thread while the batch goes on (at most one save at a time); the final save
-    waits for it.
+    Saves append the entries completed (or changed) since the last save, so a batch never
+    rewrites what it saved before. The reports the cache vouches for were written without a
+    sync each, so a save first makes them durable (one ``sync``), then appends: after a crash
+    the cache never claims a report that is not on disk. During the run that sync waits for
+    the disk, so it happens in a background thread while the batch goes on (at most one save at
+    a time); the final save waits for it. A line cut short by a crash ends the reading: the
+    entries after it are redone, and the file is written anew before anything is appended.
+    The file is also written anew when its fingerprint differs, and at the end of a batch when
+    old lines make up most of it.
     """
 
     def __init__(self, path: Path, fingerprint: dict[str, Any]) -> None:
         self.path = path
         self.fingerprint = fingerprint
-        self._unsaved = 0
+        self._head = orjson.dumps({"fingerprint": fingerprint}, option=orjson.OPT_SORT_KEYS)
+        #: Keys completed or changed since the last save.
+        self._unsaved: dict[str, None] = {}
+        #: Entry lines in the file; None: the file must be written anew, not appended to.
+        self._lines: int | None = None
         self._not_before = 0.0
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
 
-    def completed(self, entries: dict[str, Summary]) -> None:
+    def load(self) -> dict[str, Summary]:
+        """The entries saved under this fingerprint (none if the file is missing or another's),
+        up to the first line that is not a whole entry."""
+        try:
+            lines = self.path.read_bytes().split(b"\n")
+        except OSError:
+            return {}
+        if lines[0] != self._head:
+            return {}
+        entries: dict[str, Summary] = {}
+        count = 0
+        for line in lines[1:-1]:  # the last is what follows the final line break: b""
+            try:
+                key, summary = orjson.loads(line)
+            except (orjson.JSONDecodeError, TypeError, ValueError):
+                return entries  # cut short: the next save writes the file anew
+            if not isinstance(key, str) or not isinstance(summary, dict):
+                return entries
+            entries[key] = summary
+            count += 1
+        if not lines[-1]:
+            self._lines = count  # whole: later saves append
+        return entries
+
+    def completed(self, key: str, entries: dict[str, Summary]) -> None:
         """One more item done: a background save every CACHE_EVERY items, at most once in
-        CACHE_SECONDS (saving rewrites the whole cache). A failed save fails the batch."""
-        self._unsaved += 1
-        if self._unsaved < CACHE_EVERY or time.monotonic() < self._not_before:
+        CACHE_SECONDS. A failed save fails the batch."""
+        self._unsaved[key] = None
+        if len(self._unsaved) < CACHE_EVERY or time.monotonic() < self._not_before:
             return
         if self._thread is not None and self._thread.is_alive():
             return  # the disk is slower than the batch: save when this one is done
         self.save_in_background(entries)
+
+    def changed(self, key: str) -> None:
+        """An entry changed after it was completed: the next save records it again."""
+        self._unsaved[key] = None
 
     def save_in_background(self, entries: dict[str, Summary]) -> None:
         """Start a save of the entries as they are now, once the previous one is done."""
         self.join()
         if self._error is not None:
             raise self._error
-        started = time.monotonic()
-        payload = self._payload(entries)  # a snapshot, taken here: the entries change
-        now = time.monotonic()
-        self._unsaved = 0
-        self._not_before = now + max(CACHE_SECONDS, CACHE_SPACING * (now - started))
+        payload, append = self._payload(entries)  # a snapshot, taken here: the entries change
+        self._not_before = time.monotonic() + CACHE_SECONDS
         self._thread = threading.Thread(
-            target=self._save_in_background, args=(payload,), name="gapcheck-cache"
+            target=self._save_in_background, args=(payload, append), name="gapcheck-cache"
         )
         self._thread.start()
 
     def save(self, entries: dict[str, Summary]) -> None:
-        """Save now, once a background save is done (whose error this save supersedes)."""
+        """Save now, once a background save is done (whose error this save supersedes). Syncs
+        even when there is nothing to record: files written since the last save are made
+        durable too."""
         self.join()
-        self._error = None
-        self._write(self._payload(entries))
+        if self._error is not None:
+            self._error = None
+            self._lines = None
+        if self._lines is not None and self._lines > CACHE_LINES_PER_ENTRY * len(entries):
+            self._lines = None  # mostly old lines: write it anew
+        payload, append = self._payload(entries)
+        self._write(payload, append)
 
     def join(self) -> None:
         """Wait for the background save, if any (before a fork: no thread runs then)."""
@@ -525,19 +557,33 @@ class _Cache:
             self._thread.join()
             self._thread = None
 
-    def _payload(self, entries: dict[str, Summary]) -> bytes:
-        payload = {"fingerprint": self.fingerprint, "entries": entries}
-        return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
+    def _payload(self, entries: dict[str, Summary]) -> tuple[bytes, bool]:
+        """The bytes to write and whether they are appended; counts them as saved."""
+        append = self._lines is not None
+        keys = list(self._unsaved) if append else list(entries)
+        self._unsaved = {}
+        lines = [
+            orjson.dumps([key, entries[key]], option=orjson.OPT_SORT_KEYS)
+            for key in keys
+            if key in entries
+        ]
+        self._lines = (self._lines or 0) + len(lines)  # None (writing anew) counts from 0
+        if not append:
+            lines.insert(0, self._head)
+        return b"".join(line + b"\n" for line in lines), append
 
-    def _save_in_background(self, payload: bytes) -> None:
+    def _save_in_background(self, payload: bytes, append: bool) -> None:
         try:
-            self._write(payload)
+            self._write(payload, append)
         except BaseException as error:  # raised in the main thread by the next save
             self._error = error
 
-    def _write(self, payload: bytes) -> None:
+    def _write(self, payload: bytes, append: bool) -> None:
         sync_written()
-        atomic_write(self.path, payload)
+        if not append:
+            atomic_write(self.path, payload)
+        elif payload:
+            append_to(self.path, payload)
 
 
 def _sha256_of(path: Path) -> str | None:
@@ -592,6 +638,9 @@ def run_batch(
     pack = load_pack(options.pack)  # a broken pack is refused before OUTDIR is touched
     outdir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(outdir)
+    for name in OLD_CACHE_NAMES:
+        with contextlib.suppress(FileNotFoundError):
+            (outdir / name).unlink()
     with _frozen_gc():
         return _run(paths, keys, options, progress, pack)
 
@@ -607,7 +656,7 @@ def _run(
     folder = str(outdir)
     fingerprint = _fingerprint(pack.sha256, options.formats)
     cache = _Cache(outdir / CACHE_NAME, fingerprint)
-    cached = {} if options.force else _load_cache(cache.path, fingerprint)
+    cached = {} if options.force else cache.load()
     entries: dict[str, Summary] = {}
     #: Base slug -> the input that has it (the first one): later ones get unique slugs.
     holders: dict[str, str] = {}
@@ -646,7 +695,7 @@ def _run(
         else:
             outcome.failures.append(BatchFailure(shown, str(value)))
         done += 1
-        cache.completed(entries)
+        cache.completed(key, entries)
         if progress is not None:
             progress(done, total)
 
@@ -676,7 +725,7 @@ def _run(
         _remove_stale_temporaries(outdir)  # of the items in flight: never given a name
         cache.save(entries)  # the next run does only the rest
         raise
-    _finalise_slugs(entries, outdir)
+    _finalise_slugs(entries, outdir, cache.changed)
     cache.join()  # its temporary file is not stale
     _remove_stale_temporaries(outdir)  # of workers that crashed
     outcome.summaries = sorted(entries.values(), key=summary_order)
@@ -1017,9 +1066,12 @@ def _run_dask(
                 collect(future, suspect_again=False)
 
 
-def _finalise_slugs(entries: dict[str, Summary], outdir: Path) -> None:
+def _finalise_slugs(
+    entries: dict[str, Summary], outdir: Path, changed: Callable[[str], None]
+) -> None:
     """Give each project its final slug: ``<id>--<date>``, or with a short hash of its input's
-    path when other inputs share it. Depends only on the set of inputs: deterministic."""
+    path when other inputs share it. Depends only on the set of inputs: deterministic.
+    ``changed`` is called with the key of each entry changed."""
     groups: dict[str, list[str]] = {}
     for key, summary in entries.items():
         groups.setdefault(base_slug(summary["id"], summary["assessed_on"]), []).append(key)
@@ -1037,6 +1089,7 @@ def _finalise_slugs(entries: dict[str, Summary], outdir: Path) -> None:
                 files[ext] = new
             summary["slug"] = slug
             summary["files"] = files
+            changed(key)
 
 
 # --- the portfolio --------------------------------------------------------------------------

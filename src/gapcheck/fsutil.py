@@ -63,6 +63,16 @@ def write_temporary(path: Path | str, data: bytes, *, sync: bool = False) -> str
     return temporary
 
 
+def append_to(path: Path | str, data: bytes) -> None:
+    """Append ``data`` to the existing file at ``path`` (a reader may see a line cut short
+    until the write is done: for logs read up to their last whole line)."""
+    handle = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+    try:
+        _write_all(handle, data)
+    finally:
+        os.close(handle)
+
+
 def _write_all(handle: int, data: bytes) -> None:
     with memoryview(data) as view:
         written = os.write(handle, view)

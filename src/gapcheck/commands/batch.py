@@ -95,7 +95,7 @@ def batch(
     """Assess many answers files (INPUTS: files, folders, globs) into reports and a portfolio.
 
     Writes OUTDIR/<project>--<date>.<ext> per project and format and the portfolio files.
-    An unchanged input is not assessed again (OUTDIR/.gapcheck-cache.json); --force redoes all.
+    An unchanged input is not assessed again (OUTDIR/.gapcheck-cache.jsonl); --force redoes all.
 
     Exit codes: 0 every input assessed; 2 usage error or no inputs; 3 some inputs failed
     (listed on stderr and in the portfolio; every other input is still written).
