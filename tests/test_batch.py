@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import gc
 import glob
 import importlib
@@ -1004,11 +1005,18 @@ def _portfolio_of_samples(tmp_path: Path) -> Any:
 
 def _record_page_renders(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
     """Log each render of the portfolio page ("whole") or of a part of it ("page" or
-    "project_rows"), with the process's pid, in ``log`` (a file: a child's memory is its own)."""
+    "project_rows"), and of the portfolio's JSON ("json"), with the process's pid, in ``log``
+    (a file: a child's memory is its own)."""
     import gapcheck.portfolio
 
     real_whole = gapcheck.portfolio.render_portfolio_html
     real_part = gapcheck.portfolio.render_portfolio_html_part
+    real_json = gapcheck.portfolio.render_json
+
+    def json_(portfolio: Any) -> bytes:
+        with log.open("a") as stream:
+            stream.write(f"json {os.getpid()}\n")
+        return real_json(portfolio)
 
     def whole(*args: Any, **kwargs: Any) -> str:
         with log.open("a") as stream:
@@ -1022,6 +1030,7 @@ def _record_page_renders(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
 
     monkeypatch.setattr(gapcheck.portfolio, "render_portfolio_html", whole)
     monkeypatch.setattr(gapcheck.portfolio, "render_portfolio_html_part", part)
+    monkeypatch.setattr(gapcheck.portfolio, "render_json", json_)
 
 
 def _renders(log: Path) -> list[tuple[str, bool]]:
@@ -1037,8 +1046,9 @@ def test_the_portfolio_page_rendered_apart_is_the_same(
     import gapcheck.portfolio
 
     portfolio = _portfolio_of_samples(tmp_path)
-    here, apart, fallback = tmp_path / "here", tmp_path / "apart", tmp_path / "fallback"
-    for folder in (here, apart, fallback):
+    here, apart = tmp_path / "here", tmp_path / "apart"
+    fallbacks = tmp_path / "rows-fallback", tmp_path / "json-fallback"
+    for folder in (here, apart, *fallbacks):
         folder.mkdir()
     gapcheck.portfolio.write_portfolio(here, portfolio)
     log = tmp_path / "renders"
@@ -1049,25 +1059,54 @@ def test_the_portfolio_page_rendered_apart_is_the_same(
     )
     assert called == [os.getpid()]
     assert [path.name for path in written] == ["portfolio.json", "portfolio.csv", "portfolio.html"]
-    assert _renders(log) == [("page", True), ("project_rows", False)]
-    # A child that fails: this process renders the whole page itself.
+    assert _renders(log) == [("json", False), ("page", True), ("project_rows", False)]
+    # A child that fails: this process renders its part itself (the whole page, or the JSON).
     parent = os.getpid()
-    real_part = gapcheck.portfolio.render_portfolio_html_part
 
-    def fails_in_the_child(portfolio: Any, part: Any, **kwargs: Any) -> tuple[str, ...]:
-        if os.getpid() != parent:
-            raise RenderError("template portfolio.html: broken in the child")
-        return real_part(portfolio, part, **kwargs)
+    def fails_in_a_child(real: Callable[..., Any]) -> Callable[..., Any]:
+        def render(*args: Any, **kwargs: Any) -> Any:
+            if os.getpid() != parent:
+                raise RenderError("template portfolio.html: broken in the child")
+            return real(*args, **kwargs)
 
-    monkeypatch.setattr(gapcheck.portfolio, "render_portfolio_html_part", fails_in_the_child)
-    gapcheck.batch._write_portfolio_html_apart(fallback, portfolio, False, None)
-    assert _renders(log) == [("page", True), ("whole", True)]
+        return render
+
+    with monkeypatch.context() as patch:
+        real_part = gapcheck.portfolio.render_portfolio_html_part
+        patch.setattr(gapcheck.portfolio, "render_portfolio_html_part", fails_in_a_child(real_part))
+        gapcheck.batch._write_portfolio_html_apart(fallbacks[0], portfolio, False, None)
+    assert _renders(log) == [("json", False), ("page", True), ("whole", True)]
+    with monkeypatch.context() as patch:
+        real_json = gapcheck.portfolio.render_json
+        patch.setattr(gapcheck.portfolio, "render_json", fails_in_a_child(real_json))
+        gapcheck.batch._write_portfolio_html_apart(fallbacks[1], portfolio, False, None)
+    # (the child's failed try is not logged: it fails before the logging render is called)
+    assert _renders(log) == [("json", True), ("page", True), ("project_rows", False)]
     for name in PORTFOLIO:
         expected = (here / name).read_bytes()
-        assert (apart / name).read_bytes() == expected, name
-        assert (fallback / name).read_bytes() == expected, name
-    for folder in (apart, fallback):  # the child's temporary file is gone
+        for folder in (apart, *fallbacks):
+            assert (folder / name).read_bytes() == expected, (folder.name, name)
+    for folder in (apart, *fallbacks):  # the children's temporary files are gone
         assert sorted(p.name for p in folder.iterdir()) == sorted(PORTFOLIO)
+
+
+def test_the_rows_are_copied_into_the_page_without_copy_file_range_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gapcheck.portfolio
+
+    portfolio = _portfolio_of_samples(tmp_path)
+    here, apart = tmp_path / "here", tmp_path / "apart"
+    here.mkdir()
+    apart.mkdir()
+    gapcheck.portfolio.write_portfolio(here, portfolio)
+
+    def unsupported(*args: Any) -> int:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "copy_file_range", unsupported)
+    gapcheck.batch._write_portfolio_html_apart(apart, portfolio, True, None)
+    assert (apart / "portfolio.html").read_bytes() == (here / "portfolio.html").read_bytes()
 
 
 def test_a_portfolio_page_that_cannot_be_rendered_apart_writes_nothing(
@@ -1102,4 +1141,7 @@ def test_a_batch_with_two_processes_renders_the_page_apart_with_the_same_outputs
         outputs.append(outputs_of(outdir))
         renders.append(_renders(log))
     assert outputs[0] == outputs[1]
-    assert renders == [[("whole", True)], [("page", True), ("project_rows", False)]]
+    assert renders == [
+        [("json", True), ("whole", True)],
+        [("json", False), ("page", True), ("project_rows", False)],
+    ]

@@ -62,7 +62,7 @@ import orjson
 from gapcheck import __version__
 from gapcheck.errors import GapcheckError, InputError
 from gapcheck.formats import OutputFormat
-from gapcheck.fsutil import append_to, atomic_write, sync_written, write_temporary
+from gapcheck.fsutil import append_to, atomic_write, sync_written, write_all, write_temporary
 
 if TYPE_CHECKING:
     from gapcheck.loading import Document
@@ -1133,12 +1133,12 @@ def write_portfolio_files(
 def _write_portfolio_html_apart(
     outdir: Path, portfolio: Portfolio, sync: bool, meanwhile: Callable[[], None] | None
 ) -> list[Path]:
-    """write_portfolio, with the HTML page's project rows (its largest part) rendered by a
-    forked child, into a temporary file, while this process renders the JSON, the CSV and the
-    rest of the page (:func:`gapcheck.portfolio.render_portfolio_html_part`). Should the child
-    fail, the whole page is rendered here, which raises what it raises (before the files are
-    written, as write_portfolio does). Forks before ``meanwhile``, which may start a thread: a
-    fork copies only the thread that calls it."""
+    """write_portfolio, with two forked children rendering while this process renders the CSV
+    and the rest of the page (:func:`gapcheck.portfolio.render_portfolio_html_part`): one the
+    page's project rows (its largest part), one the JSON, each into a temporary file. The rows
+    are copied into the page by the kernel. Should a child fail, its part is rendered here,
+    which raises what it raises (before any file is written, as write_portfolio does). Forks
+    before ``meanwhile``, which may start a thread: a fork copies only the calling thread."""
     from gapcheck.portfolio import (  # noqa: PLC0415
         CSV_NAME,
         HTML_NAME,
@@ -1149,40 +1149,105 @@ def _write_portfolio_html_apart(
         render_portfolio_html_part,
     )
 
-    paths = [outdir / JSON_NAME, outdir / CSV_NAME, outdir / HTML_NAME]
-    # The child's part goes to a temporary file beside the page: a pipe would hold the child
-    # up until this process reads it. A crash leaves it for _remove_stale_temporaries.
-    rows_file = write_temporary(paths[2], b"")
-    child = os.fork()
-    if child == 0:
-        status = 1
-        try:
-            (rows,) = render_portfolio_html_part(portfolio, "project_rows")
-            with open(rows_file, "wb") as stream:
-                stream.write(rows.encode("utf-8"))
-            status = 0
-        finally:
-            os._exit(status)  # nothing of the parent's to flush or clean up here
+    json_path, csv_path, html_path = outdir / JSON_NAME, outdir / CSV_NAME, outdir / HTML_NAME
+
+    def rows() -> bytes:
+        (text,) = render_portfolio_html_part(portfolio, "project_rows")
+        return text.encode("utf-8")
+
+    # A crash leaves the temporary files for _remove_stale_temporaries.
+    rows_child = _render_in_child(html_path, rows, sync=False)
+    json_child = _render_in_child(json_path, lambda: render_json(portfolio), sync=sync)
+    children = [rows_child, json_child]
     try:
         try:
             if meanwhile is not None:
                 meanwhile()
-            outputs = [render_json(portfolio), render_csv(portfolio)]
+            csv_data = render_csv(portfolio)
             before, after = render_portfolio_html_part(portfolio, "page")
         finally:
-            _, status = os.waitpid(child, 0)
-        if os.waitstatus_to_exitcode(status) == 0:
-            with open(rows_file, "rb") as stream:
-                rows_bytes = stream.read()
-            outputs.append(b"".join((before.encode("utf-8"), rows_bytes, after.encode("utf-8"))))
+            rendered = [_rendered(child) for child in children]
+        if rendered[0]:
+            page = write_temporary(html_path, before.encode("utf-8"))
+            try:
+                _append_file(page, rows_child[1], after.encode("utf-8"), sync=sync)
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(page)
+                raise
         else:
-            outputs.append(render_portfolio_html(portfolio).encode("utf-8"))
-    finally:
+            page = write_temporary(html_path, render_portfolio_html(portfolio).encode(), sync=sync)
+        json_data = None if rendered[1] else render_json(portfolio)
+    except BaseException:
+        for _, temporary in children:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+        raise
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(rows_child[1])
+    if json_data is None:
+        os.replace(json_child[1], json_path)
+    else:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(rows_file)
-    for path, data in zip(paths, outputs, strict=True):
-        atomic_write(path, data, sync=sync)
-    return paths
+            os.unlink(json_child[1])
+        atomic_write(json_path, json_data, sync=sync)
+    atomic_write(csv_path, csv_data, sync=sync)
+    os.replace(page, html_path)
+    return [json_path, csv_path, html_path]
+
+
+def _render_in_child(path: Path, render: Callable[[], bytes], *, sync: bool) -> tuple[int, str]:
+    """Fork a child that writes what ``render`` returns to a new temporary file beside
+    ``path``: (its pid, the file). The file is made here, before the fork: the parent always
+    knows what to remove. See :func:`_rendered`."""
+    temporary = write_temporary(path, b"")
+    child = os.fork()
+    if child == 0:
+        status = 1
+        try:
+            data = render()
+            handle = os.open(temporary, os.O_WRONLY)
+            try:
+                write_all(handle, data)
+                if sync:
+                    os.fsync(handle)
+            finally:
+                os.close(handle)
+            status = 0
+        finally:
+            os._exit(status)  # nothing of the parent's to flush or clean up here
+    return child, temporary
+
+
+def _rendered(child: tuple[int, str]) -> bool:
+    """Wait for a child of :func:`_render_in_child`: whether its file is complete."""
+    _, status = os.waitpid(child[0], 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def _append_file(path: str, source: str, tail: bytes, *, sync: bool) -> None:
+    """Append the file ``source``, then ``tail``, to the file at ``path``: in the kernel where
+    it can (copy_file_range), without reading ``source`` into memory."""
+    handle = os.open(path, os.O_WRONLY)  # not O_APPEND: copy_file_range refuses it
+    try:
+        os.lseek(handle, 0, os.SEEK_END)
+        with open(source, "rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            try:
+                copied = 0
+                while copied < size:
+                    step = os.copy_file_range(stream.fileno(), handle, size - copied)
+                    if step == 0:
+                        break
+                    copied += step
+            except (AttributeError, OSError):  # not Linux, or not between these files
+                stream.seek(copied)
+                write_all(handle, stream.read())
+        write_all(handle, tail)
+        if sync:
+            os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def project_summary(summary: Summary) -> ProjectSummary:

@@ -51,7 +51,7 @@ def write_temporary(path: Path | str, data: bytes, *, sync: bool = False) -> str
         raise FileExistsError(f"no free temporary file name beside {path}")
     try:
         try:
-            _write_all(handle, data)
+            write_all(handle, data)
             if sync:
                 os.fsync(handle)
         finally:
@@ -68,12 +68,12 @@ def append_to(path: Path | str, data: bytes) -> None:
     until the write is done: for logs read up to their last whole line)."""
     handle = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
     try:
-        _write_all(handle, data)
+        write_all(handle, data)
     finally:
         os.close(handle)
 
 
-def _write_all(handle: int, data: bytes) -> None:
+def write_all(handle: int, data: bytes) -> None:
     with memoryview(data) as view:
         written = os.write(handle, view)
         while written < len(view):  # a short write: a signal, or more than 2 GiB at once
