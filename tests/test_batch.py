@@ -1033,6 +1033,10 @@ def _record_page_renders(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
     monkeypatch.setattr(gapcheck.portfolio, "render_json", json_)
 
 
+#: The renders of the project rows by the children that render the page's rows apart.
+ROWS_APART = [("project_rows", False)] * gapcheck.batch.ROW_CHILDREN
+
+
 def _renders(log: Path) -> list[tuple[str, bool]]:
     """(what was rendered, whether by this process), sorted; the log is emptied."""
     pairs = [line.split() for line in log.read_text().splitlines()]
@@ -1059,7 +1063,7 @@ def test_the_portfolio_page_rendered_apart_is_the_same(
     )
     assert called == [os.getpid()]
     assert [path.name for path in written] == ["portfolio.json", "portfolio.csv", "portfolio.html"]
-    assert _renders(log) == [("json", False), ("page", True), ("project_rows", False)]
+    assert _renders(log) == [("json", False), ("page", True), *ROWS_APART]
     # A child that fails: this process renders its part itself (the whole page, or the JSON).
     parent = os.getpid()
 
@@ -1081,7 +1085,7 @@ def test_the_portfolio_page_rendered_apart_is_the_same(
         patch.setattr(gapcheck.portfolio, "render_json", fails_in_a_child(real_json))
         gapcheck.batch._write_portfolio_html_apart(fallbacks[1], portfolio, False, None)
     # (the child's failed try is not logged: it fails before the logging render is called)
-    assert _renders(log) == [("json", True), ("page", True), ("project_rows", False)]
+    assert _renders(log) == [("json", True), ("page", True), *ROWS_APART]
     for name in PORTFOLIO:
         expected = (here / name).read_bytes()
         for folder in (apart, *fallbacks):
@@ -1143,5 +1147,5 @@ def test_a_batch_with_two_processes_renders_the_page_apart_with_the_same_outputs
     assert outputs[0] == outputs[1]
     assert renders == [
         [("json", True), ("whole", True)],
-        [("json", False), ("page", True), ("project_rows", False)],
+        [("json", False), ("page", True), *ROWS_APART],
     ]

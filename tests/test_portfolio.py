@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import os
 import random
@@ -500,6 +501,19 @@ def test_the_page_rendered_in_two_parts_is_the_same_page(with_failures: bool) ->
     assert before.count("<tr data-project=") == 0
     assert after.count("<tr data-project=") == len(portfolio.projects)  # the heatmap's
     assert "&lt;project rows 1&gt;" in rows
+    # The rows of consecutive slices of the projects, together, are the rows.
+    count = len(portfolio.projects)
+    for cuts in ([0, count // 3, count], [0, 1, count - 1, count], [0, 0, count]):
+        pieces = [
+            render_portfolio_html_part(
+                portfolio, "project_rows", generated_at=generated, rows=slice(first, end)
+            )[0]
+            for first, end in itertools.pairwise(cuts)
+        ]
+        assert "".join(pieces) == rows
+        assert [piece.count("<tr data-project=") for piece in pieces] == [
+            end - first for first, end in itertools.pairwise(cuts)
+        ]
 
 
 def test_summarize_keeps_what_the_portfolio_needs() -> None:

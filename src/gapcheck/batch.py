@@ -39,6 +39,7 @@ import gc
 import glob
 import hashlib
 import importlib
+import itertools
 import multiprocessing
 import os
 import re
@@ -83,6 +84,10 @@ CACHE_LINES_PER_ENTRY = 2
 #: A batch with more processes than one renders portfolio.html in a process of its own from
 #: this many projects on (below, the fork costs more than it saves).
 HTML_APART_MIN_PROJECTS = 1000
+#: Children rendering the page's project rows, a slice each. With the child rendering the JSON
+#: and the batch's own process (the CSV and the rest of the page), four processes share the
+#: work: on two cores, none is left with much more to do than the others.
+ROW_CHILDREN = 2
 ANSWERS_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 #: Longest project-id part of a slug.
 SLUG_ID_MAX = 60
@@ -1133,12 +1138,13 @@ def write_portfolio_files(
 def _write_portfolio_html_apart(
     outdir: Path, portfolio: Portfolio, sync: bool, meanwhile: Callable[[], None] | None
 ) -> list[Path]:
-    """write_portfolio, with two forked children rendering while this process renders the CSV
-    and the rest of the page (:func:`gapcheck.portfolio.render_portfolio_html_part`): one the
-    page's project rows (its largest part), one the JSON, each into a temporary file. The rows
-    are copied into the page by the kernel. Should a child fail, its part is rendered here,
-    which raises what it raises (before any file is written, as write_portfolio does). Forks
-    before ``meanwhile``, which may start a thread: a fork copies only the calling thread."""
+    """write_portfolio, with forked children rendering while this process renders the CSV and
+    the rest of the page (:func:`gapcheck.portfolio.render_portfolio_html_part`): the page's
+    project rows (its largest part), in ROW_CHILDREN slices, and the JSON, each into a
+    temporary file. The rows are copied into the page by the kernel. Should a child fail, its
+    part is rendered here, which raises what it raises (before any file is written, as
+    write_portfolio does). Forks before ``meanwhile``, which may start a thread: a fork copies
+    only the calling thread."""
     from gapcheck.portfolio import (  # noqa: PLC0415
         CSV_NAME,
         HTML_NAME,
@@ -1150,15 +1156,23 @@ def _write_portfolio_html_apart(
     )
 
     json_path, csv_path, html_path = outdir / JSON_NAME, outdir / CSV_NAME, outdir / HTML_NAME
+    count = len(portfolio.projects)
+    cuts = [count * part // ROW_CHILDREN for part in range(ROW_CHILDREN + 1)]
 
-    def rows() -> bytes:
-        (text,) = render_portfolio_html_part(portfolio, "project_rows")
-        return text.encode("utf-8")
+    def rows(first: int, end: int) -> Callable[[], bytes]:
+        def render() -> bytes:
+            (text,) = render_portfolio_html_part(portfolio, "project_rows", rows=slice(first, end))
+            return text.encode("utf-8")
+
+        return render
 
     # A crash leaves the temporary files for _remove_stale_temporaries.
-    rows_child = _render_in_child(html_path, rows, sync=False)
+    children = [
+        _render_in_child(html_path, rows(first, end), sync=False)
+        for first, end in itertools.pairwise(cuts)
+    ]
     json_child = _render_in_child(json_path, lambda: render_json(portfolio), sync=sync)
-    children = [rows_child, json_child]
+    children.append(json_child)
     try:
         try:
             if meanwhile is not None:
@@ -1167,24 +1181,25 @@ def _write_portfolio_html_apart(
             before, after = render_portfolio_html_part(portfolio, "page")
         finally:
             rendered = [_rendered(child) for child in children]
-        if rendered[0]:
+        if all(rendered[:-1]):
             page = write_temporary(html_path, before.encode("utf-8"))
             try:
-                _append_file(page, rows_child[1], after.encode("utf-8"), sync=sync)
+                _append_files(page, [file for _, file in children[:-1]], after.encode(), sync)
             except BaseException:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(page)
                 raise
         else:
             page = write_temporary(html_path, render_portfolio_html(portfolio).encode(), sync=sync)
-        json_data = None if rendered[1] else render_json(portfolio)
+        json_data = None if rendered[-1] else render_json(portfolio)
     except BaseException:
         for _, temporary in children:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
         raise
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(rows_child[1])
+    for _, temporary in children[:-1]:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
     if json_data is None:
         os.replace(json_child[1], json_path)
     else:
@@ -1225,24 +1240,25 @@ def _rendered(child: tuple[int, str]) -> bool:
     return os.waitstatus_to_exitcode(status) == 0
 
 
-def _append_file(path: str, source: str, tail: bytes, *, sync: bool) -> None:
-    """Append the file ``source``, then ``tail``, to the file at ``path``: in the kernel where
-    it can (copy_file_range), without reading ``source`` into memory."""
+def _append_files(path: str, sources: Sequence[str], tail: bytes, sync: bool) -> None:
+    """Append the files ``sources``, then ``tail``, to the file at ``path``: in the kernel
+    where it can (copy_file_range), without reading the sources into memory."""
     handle = os.open(path, os.O_WRONLY)  # not O_APPEND: copy_file_range refuses it
     try:
         os.lseek(handle, 0, os.SEEK_END)
-        with open(source, "rb") as stream:
-            size = os.fstat(stream.fileno()).st_size
-            try:
+        for source in sources:
+            with open(source, "rb") as stream:
+                size = os.fstat(stream.fileno()).st_size
                 copied = 0
-                while copied < size:
-                    step = os.copy_file_range(stream.fileno(), handle, size - copied)
-                    if step == 0:
-                        break
-                    copied += step
-            except (AttributeError, OSError):  # not Linux, or not between these files
-                stream.seek(copied)
-                write_all(handle, stream.read())
+                try:
+                    while copied < size:
+                        step = os.copy_file_range(stream.fileno(), handle, size - copied)
+                        if step == 0:
+                            break
+                        copied += step
+                except (AttributeError, OSError):  # not Linux, or not between these files
+                    stream.seek(copied)
+                    write_all(handle, stream.read())
         write_all(handle, tail)
         if sync:
             os.fsync(handle)

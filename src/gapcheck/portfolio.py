@@ -615,7 +615,9 @@ def heatmap_row_view(row: ProjectRow, areas: Sequence[tuple[str, str]]) -> Heatm
 
 def render_portfolio_html(portfolio: Portfolio, *, generated_at: dt.datetime | None = None) -> str:
     """The self-contained portfolio page (inline CSS and JS, nothing fetched)."""
-    template, variables = _page(portfolio, generated_at, project_rows=True, heatmap_rows=True)
+    template, variables = _page(
+        portfolio, generated_at, project_rows=slice(None), heatmap_rows=True
+    )
     try:
         return template.render(variables)
     except jinja2.TemplateError as error:
@@ -629,15 +631,24 @@ _ROWS_BLOCK = "project_rows"
 
 
 def render_portfolio_html_part(
-    portfolio: Portfolio, part: PagePart, *, generated_at: dt.datetime | None = None
+    portfolio: Portfolio,
+    part: PagePart,
+    *,
+    generated_at: dt.datetime | None = None,
+    rows: slice = slice(None),
 ) -> tuple[str, ...]:
-    """A part of :func:`render_portfolio_html`'s page, for a batch that renders the page's two
-    largest parts in two processes at once: "page" gives the text before and after the
-    project rows, "project_rows" those rows; before + rows + after is the whole page."""
+    """A part of :func:`render_portfolio_html`'s page, for a batch that renders the page's
+    largest parts in several processes at once: "page" gives the text before and after the
+    project rows, "project_rows" those rows (``rows``: those of the projects in this slice of
+    ``portfolio.projects``). before + the rows of consecutive slices + after is the whole
+    page."""
     rows_only = part == "project_rows"
     # Each part makes only the row views it shows.
     template, variables = _page(
-        portfolio, generated_at, project_rows=rows_only, heatmap_rows=not rows_only
+        portfolio,
+        generated_at,
+        project_rows=rows if rows_only else None,
+        heatmap_rows=not rows_only,
     )
     try:
         if rows_only:
@@ -660,11 +671,12 @@ def _page(
     portfolio: Portfolio,
     generated_at: dt.datetime | None,
     *,
-    project_rows: bool,
+    project_rows: slice | None,
     heatmap_rows: bool,
 ) -> tuple[jinja2.Template, dict[str, Any]]:
     """The page's template and what it is rendered with; the row views of either table are
-    left out (empty) when that table's rows are not rendered."""
+    left out (empty) when that table's rows are not rendered, and the projects table has
+    those of ``project_rows`` (a slice of the projects) only."""
     env = environment(None, "html")
     try:
         template = env.get_template("portfolio.html")
@@ -673,7 +685,9 @@ def _page(
     areas, projects = portfolio.areas, portfolio.projects
     return template, {
         "portfolio": portfolio,
-        "rows": [row_view(row, areas) for row in projects] if project_rows else [],
+        "rows": (
+            [] if project_rows is None else [row_view(row, areas) for row in projects[project_rows]]
+        ),
         "heatmap_rows": (
             [heatmap_row_view(row, areas) for row in projects] if heatmap_rows else []
         ),
