@@ -1005,18 +1005,23 @@ def _portfolio_of_samples(tmp_path: Path) -> Any:
 
 def _record_page_renders(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
     """Log each render of the portfolio page ("whole") or of a part of it ("page" or
-    "project_rows"), and of the portfolio's JSON ("json"), with the process's pid, in ``log``
-    (a file: a child's memory is its own)."""
+    "project_rows"), and of the portfolio's JSON and CSV ("json", "csv"), with the process's
+    pid, in ``log`` (a file: a child's memory is its own)."""
     import gapcheck.portfolio
 
     real_whole = gapcheck.portfolio.render_portfolio_html
     real_part = gapcheck.portfolio.render_portfolio_html_part
-    real_json = gapcheck.portfolio.render_json
+    real_json, real_csv = gapcheck.portfolio.render_json, gapcheck.portfolio.render_csv
 
     def json_(portfolio: Any) -> bytes:
         with log.open("a") as stream:
             stream.write(f"json {os.getpid()}\n")
         return real_json(portfolio)
+
+    def csv_(portfolio: Any) -> bytes:
+        with log.open("a") as stream:
+            stream.write(f"csv {os.getpid()}\n")
+        return real_csv(portfolio)
 
     def whole(*args: Any, **kwargs: Any) -> str:
         with log.open("a") as stream:
@@ -1031,6 +1036,7 @@ def _record_page_renders(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
     monkeypatch.setattr(gapcheck.portfolio, "render_portfolio_html", whole)
     monkeypatch.setattr(gapcheck.portfolio, "render_portfolio_html_part", part)
     monkeypatch.setattr(gapcheck.portfolio, "render_json", json_)
+    monkeypatch.setattr(gapcheck.portfolio, "render_csv", csv_)
 
 
 #: The renders of the project rows by the children that render the page's rows apart.
@@ -1063,7 +1069,7 @@ def test_the_portfolio_page_rendered_apart_is_the_same(
     )
     assert called == [os.getpid()]
     assert [path.name for path in written] == ["portfolio.json", "portfolio.csv", "portfolio.html"]
-    assert _renders(log) == [("json", False), ("page", True), *ROWS_APART]
+    assert _renders(log) == [("csv", False), ("json", False), ("page", True), *ROWS_APART]
     # A child that fails: this process renders its part itself (the whole page, or the JSON).
     parent = os.getpid()
 
@@ -1079,13 +1085,13 @@ def test_the_portfolio_page_rendered_apart_is_the_same(
         real_part = gapcheck.portfolio.render_portfolio_html_part
         patch.setattr(gapcheck.portfolio, "render_portfolio_html_part", fails_in_a_child(real_part))
         gapcheck.batch._write_portfolio_html_apart(fallbacks[0], portfolio, False, None)
-    assert _renders(log) == [("json", False), ("page", True), ("whole", True)]
+    assert _renders(log) == [("csv", False), ("json", False), ("page", True), ("whole", True)]
     with monkeypatch.context() as patch:
         real_json = gapcheck.portfolio.render_json
         patch.setattr(gapcheck.portfolio, "render_json", fails_in_a_child(real_json))
         gapcheck.batch._write_portfolio_html_apart(fallbacks[1], portfolio, False, None)
     # (the child's failed try is not logged: it fails before the logging render is called)
-    assert _renders(log) == [("json", True), ("page", True), *ROWS_APART]
+    assert _renders(log) == [("csv", False), ("json", True), ("page", True), *ROWS_APART]
     for name in PORTFOLIO:
         expected = (here / name).read_bytes()
         for folder in (apart, *fallbacks):
@@ -1146,6 +1152,6 @@ def test_a_batch_with_two_processes_renders_the_page_apart_with_the_same_outputs
         renders.append(_renders(log))
     assert outputs[0] == outputs[1]
     assert renders == [
-        [("json", True), ("whole", True)],
-        [("json", False), ("page", True), *ROWS_APART],
+        [("csv", True), ("json", True), ("whole", True)],
+        [("csv", False), ("json", False), ("page", True), *ROWS_APART],
     ]

@@ -84,9 +84,9 @@ CACHE_LINES_PER_ENTRY = 2
 #: A batch with more processes than one renders portfolio.html in a process of its own from
 #: this many projects on (below, the fork costs more than it saves).
 HTML_APART_MIN_PROJECTS = 1000
-#: Children rendering the page's project rows, a slice each. With the child rendering the JSON
-#: and the batch's own process (the CSV and the rest of the page), four processes share the
-#: work: on two cores, none is left with much more to do than the others.
+#: Children rendering the page's project rows, a slice each. With the children rendering the
+#: JSON and the CSV and the batch's own process (the rest of the page), five processes share
+#: the work: on two cores, none is left with much more to do than the others.
 ROW_CHILDREN = 2
 ANSWERS_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 #: Longest project-id part of a slug.
@@ -1138,10 +1138,10 @@ def write_portfolio_files(
 def _write_portfolio_html_apart(
     outdir: Path, portfolio: Portfolio, sync: bool, meanwhile: Callable[[], None] | None
 ) -> list[Path]:
-    """write_portfolio, with forked children rendering while this process renders the CSV and
-    the rest of the page (:func:`gapcheck.portfolio.render_portfolio_html_part`): the page's
-    project rows (its largest part), in ROW_CHILDREN slices, and the JSON, each into a
-    temporary file. The rows are copied into the page by the kernel. Should a child fail, its
+    """write_portfolio, with forked children rendering while this process renders the page
+    without its project rows (:func:`gapcheck.portfolio.render_portfolio_html_part`): the
+    page's project rows (its largest part), in ROW_CHILDREN slices, the JSON and the CSV, each
+    into a temporary file. The rows are copied into the page by the kernel. Should a child fail, its
     part is rendered here, which raises what it raises (before any file is written, as
     write_portfolio does). Forks before ``meanwhile``, which may start a thread: a fork copies
     only the calling thread."""
@@ -1171,42 +1171,48 @@ def _write_portfolio_html_apart(
         _render_in_child(html_path, rows(first, end), sync=False)
         for first, end in itertools.pairwise(cuts)
     ]
-    json_child = _render_in_child(json_path, lambda: render_json(portfolio), sync=sync)
-    children.append(json_child)
+    files = {
+        json_path: (lambda: render_json(portfolio)),
+        csv_path: (lambda: render_csv(portfolio)),
+    }
+    file_children = {
+        path: _render_in_child(path, render, sync=sync) for path, render in files.items()
+    }
     try:
         try:
             if meanwhile is not None:
                 meanwhile()
-            csv_data = render_csv(portfolio)
             before, after = render_portfolio_html_part(portfolio, "page")
         finally:
-            rendered = [_rendered(child) for child in children]
-        if all(rendered[:-1]):
+            rows_rendered = [_rendered(child) for child in children]
+            rendered = {path: _rendered(child) for path, child in file_children.items()}
+        if all(rows_rendered):
             page = write_temporary(html_path, before.encode("utf-8"))
             try:
-                _append_files(page, [file for _, file in children[:-1]], after.encode(), sync)
+                _append_files(page, [file for _, file in children], after.encode(), sync)
             except BaseException:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(page)
                 raise
         else:
             page = write_temporary(html_path, render_portfolio_html(portfolio).encode(), sync=sync)
-        json_data = None if rendered[-1] else render_json(portfolio)
+        # A part a child failed to render is rendered here.
+        redone = {path: files[path]() for path, done in rendered.items() if not done}
     except BaseException:
-        for _, temporary in children:
+        for _, temporary in [*children, *file_children.values()]:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
         raise
-    for _, temporary in children[:-1]:
+    for _, temporary in children:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-    if json_data is None:
-        os.replace(json_child[1], json_path)
-    else:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(json_child[1])
-        atomic_write(json_path, json_data, sync=sync)
-    atomic_write(csv_path, csv_data, sync=sync)
+    for path, (_, temporary) in file_children.items():
+        if path in redone:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            atomic_write(path, redone[path], sync=sync)
+        else:
+            os.replace(temporary, path)
     os.replace(page, html_path)
     return [json_path, csv_path, html_path]
 
