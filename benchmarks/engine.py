@@ -10,8 +10,9 @@ times on the same inputs, one after the other:
 - the test-only reference evaluator ``tests/reference.py::reference_findings`` as a baseline,
   and checks that the engine and the reference find the same rules on every input;
 - the full ``assess(answers, pack)`` (engine, evidence, scores, rating);
-- reading the files: each project dumped to YAML first, then ``parse_document`` (C loader)
-  alone and followed by ``validate_answers``.
+- reading the files: each project dumped to YAML first, then ``parse_document`` alone (the
+  plain block-style reader, ``gapcheck.plain_yaml``; then again through libyaml, the path of
+  files outside its subset, as the baseline) and followed by ``validate_answers``.
 
 The inputs are made before any timing and then frozen out of the cyclic garbage collector's
 reach (``gc.freeze``), as a batch worker does with what it loads once.
@@ -35,6 +36,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+from unittest import mock
 
 import yaml
 
@@ -44,11 +46,13 @@ if str(REPO) not in sys.path:
 
 from tests.reference import reference_findings  # noqa: E402
 
+from gapcheck import loading  # noqa: E402
 from gapcheck.answers import Answers, validate_answers  # noqa: E402
 from gapcheck.assessment import assess  # noqa: E402
 from gapcheck.engine import compiled  # noqa: E402
-from gapcheck.loading import parse_document  # noqa: E402
+from gapcheck.loading import MAX_DEPTH, MAX_NODES, parse_document  # noqa: E402
 from gapcheck.pack import load_pack  # noqa: E402
+from gapcheck.plain_yaml import read_plain_yaml  # noqa: E402
 from gapcheck.synthetic import generate_portfolio  # noqa: E402
 
 _T = TypeVar("_T")
@@ -286,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds = each(lambda item: assess(item, pack), answers)
     table.rate("assess (engine + evidence + scoring)", seconds, count)
 
-    # -- reading files: YAML dumped up front, then parsed (C loader) and validated --
+    # -- reading files: YAML dumped up front, then parsed and validated --
     texts = [
         yaml.dump(document, Dumper=_YAML_DUMPER, allow_unicode=True, sort_keys=False).encode()
         for document in documents
@@ -296,8 +300,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         for text, document in zip(texts, documents, strict=True)
     ]
     size = sum(len(text) for text in texts) / count
+    plain = sum(read_plain_yaml(text.decode(), MAX_DEPTH, MAX_NODES) is not None for text in texts)
     seconds = each(lambda file: parse_document(*file), files)
-    table.rate("parse YAML (parse_document)", seconds, count, f"{size / 1024:.1f} KiB per file")
+    table.rate(
+        "parse YAML (parse_document)",
+        seconds,
+        count,
+        f"{size / 1024:.1f} KiB per file; {plain:,} of {count:,} read by the plain reader",
+    )
+    # The baseline: the same files through libyaml and PyYAML's composer, as before the plain
+    # reader (still the path of any file outside its subset).
+    with mock.patch.object(loading, "read_plain_yaml", lambda *_: None):
+        baseline = each(lambda file: parse_document(*file), files)
+    table.rate("  the same through libyaml (baseline)", baseline, count)
+    table.add("  plain reader vs libyaml", f"{baseline / seconds:.1f}x", "", "")
     seconds = each(lambda file: validate_answers(parse_document(*file), pack), files)
     table.rate("parse + validate YAML", seconds, count)
 
