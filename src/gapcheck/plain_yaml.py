@@ -61,15 +61,17 @@ _UNSET = object()
 # the way a line-by-line reading would not (tab, CR, NEL, LS, PS), and a byte order mark.
 _REFUSED = r"\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff"
 # One line: indentation, a list item's dash, a key and its colon, then the rest: either a
-# simple plain value (no ":" or "#" in it, no space last, an ordinary first character) or
-# anything else. A line holding a refused character anywhere does not match at all.
+# simple plain value (no ":" or "#" in it, no space last, an ordinary first character), a
+# single-quoted value without quotes inside (with its quotes), or anything else. A line holding
+# a refused character anywhere does not match at all (findall then skips it: counted).
 _LINES = re.compile(
     r"^( *)(- +|-$)?"
     r"(?:([A-Za-z0-9_][A-Za-z0-9_./-]{0,200}"
     rf"|'(?:[^'{_REFUSED}]|''){{0,200}}'"
     rf'|"[^"\\{_REFUSED}]{{0,200}}"'
     r"):(?: +|$))?"
-    rf"(?:([A-Za-z0-9_.(/+$=~^][^:# {_REFUSED}]*(?: +[^:# {_REFUSED}]+)*)|([^{_REFUSED}]*))$",
+    rf"(?:([A-Za-z0-9_.(/+$=~^][^:# {_REFUSED}]*(?: +[^:# {_REFUSED}]+)*)"
+    rf"|('[^'{_REFUSED}]*')|([^{_REFUSED}]*))$",
     re.MULTILINE,
 ).findall
 # A whole plain scalar on one line: no indicator first (but "-" before a non-space, as in -5),
@@ -202,7 +204,7 @@ def _read(text: str, max_depth: int, max_values: int) -> dict[str, Any]:
     lines = _LINES(text)
     if len(lines) != text.count("\n") + 1:
         raise _Outside  # a line holds a refused character
-    for indent, dash, key_text, simple, rest in lines:
+    for indent, dash, key_text, simple, quoted, rest in lines:
         at = len(indent)
         if key_text and not dash and at == column and pending is None:
             # The common line: another key of the mapping being read (or a list at this
@@ -215,10 +217,10 @@ def _read(text: str, max_depth: int, max_values: int) -> dict[str, Any]:
             mapping = top
         elif not key_text and not dash:
             # A blank or comment line, or the continuation of a plain scalar.
-            if not simple and (not rest or rest[0] == "#"):
+            if not simple and not quoted and (not rest or rest[0] == "#"):
                 plain_text = None
                 continue
-            if not simple and ("#" in rest or rest[0] in "-?:"):
+            if quoted or (not simple and ("#" in rest or rest[0] in "-?:")):
                 raise _Outside
             if plain_text is None or at <= plain_column:
                 raise _Outside
@@ -264,6 +266,8 @@ def _read(text: str, max_depth: int, max_values: int) -> dict[str, Any]:
                         if value is _UNSET:
                             value = plain_scalar(simple)
                         plain_text = simple
+                    elif quoted:
+                        value, plain_text = quoted[1:-1], None
                     elif rest:
                         value, plain_text = _scalar(rest)
                     else:
@@ -289,6 +293,9 @@ def _read(text: str, max_depth: int, max_values: int) -> dict[str, Any]:
                 value = plain_scalar(simple)
             mapping[key] = value
             plain_text, plain_in, plain_slot, plain_column = simple, mapping, key, at
+        elif quoted:
+            mapping[key] = quoted[1:-1]
+            plain_text = None
         elif not rest or rest[0] == "#":
             mapping[key] = None
             pending = (mapping, key, at)
