@@ -4,8 +4,8 @@
 
 Generates N varied, valid answers files (``gapcheck.synthetic.generate_portfolio``, YAML) into a
 temporary folder (not timed; flushed to disk before the first run), compiles gapcheck's modules
-to bytecode as an install does, then times the
-``gapcheck batch`` command in a fresh process, from start to exit, for:
+to bytecode as an install does, then times the ``gapcheck batch`` command in a fresh process,
+from start to exit, for:
 
 - JSON reports plus portfolio with ``--jobs 1``, and with ``--jobs 2`` ``--repeat`` times
   (default 3; the median is the figure, and the speed-up of 2 over 1 uses it);
