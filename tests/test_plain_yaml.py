@@ -27,6 +27,7 @@ from gapcheck.loading import MAX_DEPTH, MAX_NODES, parse_document
 from gapcheck.pack import load_pack
 from gapcheck.plain_yaml import read_plain_yaml
 from gapcheck.synthetic import generate_portfolio
+from gapcheck.template import answers_template
 from tests.yaml_reference import assert_same_as_stock, typed
 
 ROOT = Path(__file__).parent.parent
@@ -98,6 +99,17 @@ def test_the_samples_are_read_plainly_unless_they_hold_a_block_scalar(path: Path
     assert _assert_plain_agrees(text) == (re.search(r": [|>]-?\n", text) is None)
     without = re.sub(r": [|>]-?\n(?:    .*\n)+", ": a description\n", text)
     assert _assert_plain_agrees(without)
+
+
+def test_the_template_of_gapcheck_new_is_read_plainly() -> None:
+    text = answers_template(load_pack())
+    assert _assert_plain_agrees(text)
+    # ... and so is one filled in, its answers uncommented and given
+    filled = text.replace("  id:\n", "  id: acme-1\n").replace(
+        "objectives_defined:\n", "objectives_defined: yes\n"
+    )
+    assert _assert_plain_agrees(filled)
+    assert _read(filled)["project"]["id"] == "acme-1"
 
 
 def test_written_by_hand() -> None:
