@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gapcheck.fsutil import atomic_write, sync_written, write_temporary
+from gapcheck.fsutil import append_to, atomic_write, fill, sync_written, write_temporary
 
 
 def test_writes_with_the_usual_mode(tmp_path: Path) -> None:
@@ -104,3 +104,21 @@ def test_a_taken_temporary_name_is_skipped(tmp_path: Path, monkeypatch: pytest.M
     temporary = write_temporary(tmp_path / "a.json", b"new")
     assert temporary == str(tmp_path / f".a.json.{os.getpid()}-1.tmp")
     assert (tmp_path / f".a.json.{os.getpid()}-0.tmp").read_bytes() == b"left by a killed process"
+
+
+def test_fill_writes_into_an_empty_temporary(tmp_path: Path) -> None:
+    temporary = write_temporary(tmp_path / "a.json", b"")
+    fill(temporary, b"filled", sync=True)
+    assert Path(temporary).read_bytes() == b"filled"
+    with pytest.raises(FileNotFoundError):
+        fill(tmp_path / "missing", b"x")
+
+
+def test_append_to_adds_at_the_end_of_an_existing_file_only(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    log.write_bytes(b"one\n")
+    append_to(log, b"two\n")
+    append_to(log, b"")
+    assert log.read_bytes() == b"one\ntwo\n"
+    with pytest.raises(FileNotFoundError):
+        append_to(tmp_path / "missing", b"x")

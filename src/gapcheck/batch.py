@@ -63,7 +63,7 @@ import orjson
 from gapcheck import __version__
 from gapcheck.errors import GapcheckError, InputError
 from gapcheck.formats import OutputFormat
-from gapcheck.fsutil import append_to, atomic_write, sync_written, write_all, write_temporary
+from gapcheck.fsutil import append_to, atomic_write, fill, sync_written, write_all, write_temporary
 
 if TYPE_CHECKING:
     from gapcheck.loading import Document
@@ -1226,14 +1226,7 @@ def _render_in_child(path: Path, render: Callable[[], bytes], *, sync: bool) -> 
     if child == 0:
         status = 1
         try:
-            data = render()
-            handle = os.open(temporary, os.O_WRONLY)
-            try:
-                write_all(handle, data)
-                if sync:
-                    os.fsync(handle)
-            finally:
-                os.close(handle)
+            fill(temporary, render(), sync=sync)
             status = 0
         finally:
             os._exit(status)  # nothing of the parent's to flush or clean up here

@@ -50,17 +50,27 @@ def write_temporary(path: Path | str, data: bytes, *, sync: bool = False) -> str
     else:
         raise FileExistsError(f"no free temporary file name beside {path}")
     try:
-        try:
-            write_all(handle, data)
-            if sync:
-                os.fsync(handle)
-        finally:
-            os.close(handle)
+        _write_and_close(handle, data, sync)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
     return temporary
+
+
+def fill(path: Path | str, data: bytes, *, sync: bool = False) -> None:
+    """Write ``data`` into the existing file at ``path``: an empty one from
+    :func:`write_temporary` that another process fills in."""
+    _write_and_close(os.open(path, os.O_WRONLY | os.O_CLOEXEC), data, sync)
+
+
+def _write_and_close(handle: int, data: bytes, sync: bool) -> None:
+    try:
+        write_all(handle, data)
+        if sync:
+            os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def append_to(path: Path | str, data: bytes) -> None:
