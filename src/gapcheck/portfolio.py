@@ -23,8 +23,10 @@ import csv
 import datetime as dt
 import functools
 import io
+import itertools
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,7 +214,9 @@ def build_portfolio(
         by_project.setdefault(summary.project_id, []).append(summary)
     latest: list[tuple[ProjectSummary, int, Trend | None]] = []
     for project_id in sorted(by_project):
-        history = sorted(by_project[project_id], key=_history_key)
+        history = by_project[project_id]
+        if len(history) > 1:
+            history.sort(key=_history_key)
         current = history[-1]
         trend = trend_between(history[-2], current) if len(history) > 1 else None
         latest.append((current, len(history), trend))
@@ -323,10 +327,8 @@ def common_findings(
     summaries: Sequence[ProjectSummary], finding_titles: Mapping[str, str]
 ) -> tuple[FindingStat, ...]:
     """Findings by how many projects have them (most first, then by id)."""
-    counts: dict[str, int] = {}
-    for summary in summaries:
-        for finding in set(summary.findings):
-            counts[finding] = counts.get(finding, 0) + 1
+    # Counted by Counter's C loop: a portfolio of 10,000 projects has some 170,000 findings.
+    counts = Counter(itertools.chain.from_iterable(map(set, (s.findings for s in summaries))))
     total = len(summaries)
     return tuple(
         FindingStat(finding, finding_titles.get(finding, finding), count, count / total)
