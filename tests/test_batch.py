@@ -1100,6 +1100,57 @@ def test_the_portfolio_page_rendered_apart_is_the_same(
         assert sorted(p.name for p in folder.iterdir()) == sorted(PORTFOLIO)
 
 
+def test_a_portfolio_whose_forks_fail_is_rendered_here_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gapcheck.portfolio
+
+    portfolio = _portfolio_of_samples(tmp_path)
+    here, apart = tmp_path / "here", tmp_path / "apart"
+    here.mkdir()
+    apart.mkdir()
+    gapcheck.portfolio.write_portfolio(here, portfolio)
+    real_fork = os.fork
+    forks: list[int] = []  # the children's pids
+
+    def third_fails() -> int:
+        if len(forks) == 2:
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", third_fails)
+    called: list[int] = []
+    gapcheck.batch._write_portfolio_html_apart(apart, portfolio, False, lambda: called.append(1))
+    assert called == [1]
+    for name in PORTFOLIO:
+        assert (apart / name).read_bytes() == (here / name).read_bytes(), name
+    assert sorted(p.name for p in apart.iterdir()) == sorted(PORTFOLIO)  # no temporary left
+    assert len(forks) == 2
+    for pid in forks:  # each child that was started has been waited for
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_portfolio_json_that_cannot_be_rendered_anywhere_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gapcheck.portfolio
+
+    def broken(*args: Any) -> bytes:
+        raise RenderError("portfolio.json: broken")
+
+    portfolio = _portfolio_of_samples(tmp_path)
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    monkeypatch.setattr(gapcheck.portfolio, "render_json", broken)
+    with pytest.raises(RenderError, match="broken"):
+        gapcheck.batch._write_portfolio_html_apart(outdir, portfolio, False, None)
+    assert list(outdir.iterdir()) == []
+
+
 def test_the_rows_are_copied_into_the_page_without_copy_file_range_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

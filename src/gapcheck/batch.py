@@ -1141,10 +1141,10 @@ def _write_portfolio_html_apart(
     """write_portfolio, with forked children rendering while this process renders the page
     without its project rows (:func:`gapcheck.portfolio.render_portfolio_html_part`): the
     page's project rows (its largest part), in ROW_CHILDREN slices, the JSON and the CSV, each
-    into a temporary file. The rows are copied into the page by the kernel. Should a child fail, its
-    part is rendered here, which raises what it raises (before any file is written, as
-    write_portfolio does). Forks before ``meanwhile``, which may start a thread: a fork copies
-    only the calling thread."""
+    into a temporary file. The rows are copied into the page by the kernel. Should a child
+    fail, its part is rendered here, which raises what it raises (before any file is written,
+    as write_portfolio does); should a fork fail, everything is. Forks before ``meanwhile``,
+    which may start a thread: a fork copies only the calling thread."""
     from gapcheck.portfolio import (  # noqa: PLC0415
         CSV_NAME,
         HTML_NAME,
@@ -1153,6 +1153,7 @@ def _write_portfolio_html_apart(
         render_json,
         render_portfolio_html,
         render_portfolio_html_part,
+        write_portfolio,
     )
 
     json_path, csv_path, html_path = outdir / JSON_NAME, outdir / CSV_NAME, outdir / HTML_NAME
@@ -1166,18 +1167,27 @@ def _write_portfolio_html_apart(
 
         return render
 
-    # A crash leaves the temporary files for _remove_stale_temporaries.
-    children = [
-        _render_in_child(html_path, rows(first, end), sync=False)
-        for first, end in itertools.pairwise(cuts)
-    ]
     files = {
         json_path: (lambda: render_json(portfolio)),
         csv_path: (lambda: render_csv(portfolio)),
     }
-    file_children = {
-        path: _render_in_child(path, render, sync=sync) for path, render in files.items()
-    }
+    # A crash leaves the temporary files for _remove_stale_temporaries.
+    started: list[tuple[int, str]] = []
+    try:
+        for first, end in itertools.pairwise(cuts):
+            started.append(_render_in_child(html_path, rows(first, end), sync=False))
+        for path, render in files.items():
+            started.append(_render_in_child(path, render, sync=sync))
+    except OSError:  # no fork (no memory, too many processes): everything here
+        for child in started:
+            _rendered(child)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(child[1])
+        if meanwhile is not None:
+            meanwhile()
+        return write_portfolio(outdir, portfolio, sync=sync)
+    children = started[:ROW_CHILDREN]
+    file_children = dict(zip(files, started[ROW_CHILDREN:], strict=True))
     try:
         try:
             if meanwhile is not None:
@@ -1186,6 +1196,8 @@ def _write_portfolio_html_apart(
         finally:
             rows_rendered = [_rendered(child) for child in children]
             rendered = {path: _rendered(child) for path, child in file_children.items()}
+        # A part a child failed to render is rendered here, before any file is made.
+        redone = {path: files[path]() for path, done in rendered.items() if not done}
         if all(rows_rendered):
             page = write_temporary(html_path, before.encode("utf-8"))
             try:
@@ -1196,8 +1208,6 @@ def _write_portfolio_html_apart(
                 raise
         else:
             page = write_temporary(html_path, render_portfolio_html(portfolio).encode(), sync=sync)
-        # A part a child failed to render is rendered here.
-        redone = {path: files[path]() for path, done in rendered.items() if not done}
     except BaseException:
         for _, temporary in [*children, *file_children.values()]:
             with contextlib.suppress(FileNotFoundError):
@@ -1222,7 +1232,11 @@ def _render_in_child(path: Path, render: Callable[[], bytes], *, sync: bool) -> 
     ``path``: (its pid, the file). The file is made here, before the fork: the parent always
     knows what to remove. See :func:`_rendered`."""
     temporary = write_temporary(path, b"")
-    child = os.fork()
+    try:
+        child = os.fork()
+    except OSError:
+        os.unlink(temporary)
+        raise
     if child == 0:
         status = 1
         try:
