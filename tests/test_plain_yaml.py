@@ -112,6 +112,13 @@ def test_the_template_of_gapcheck_new_is_read_plainly() -> None:
     assert _read(filled)["project"]["id"] == "acme-1"
 
 
+def test_a_file_saved_on_windows_is_read_plainly() -> None:
+    text = yaml.dump(_portfolio()[0], Dumper=yaml.CSafeDumper, sort_keys=False, width=30)
+    windows = text.replace("\n", "\r\n")
+    assert _read(windows) == _read(text) == _portfolio()[0]
+    assert typed(_read(windows)) == typed(_stock(windows))
+
+
 def test_written_by_hand() -> None:
     text = (
         "# Answers for the spring review\n"
@@ -158,7 +165,7 @@ def test_written_by_hand() -> None:
         "just text\n",
         "- a\n- b\n",
         "a:\tb\n",  # a tab
-        "a: b\r\nc: d\r\n",  # CR LF
+        "a: b\rc: d\r",  # CR alone
         "a: b\x85c\n",  # NEL, a line break to YAML
         "a: b\u2028c\n",
         "a: \x07\n",  # not printable
@@ -327,7 +334,8 @@ _TREES = st.recursive(
 @given(st.data())
 def test_generated_block_documents_are_read_as_libyaml_reads_them(data: st.DataObject) -> None:
     tree = data.draw(st.dictionaries(st.sampled_from(_GOOD_KEYS), _TREES, min_size=1, max_size=5))
-    _assert_plain_agrees("\n".join(_block(data, tree, 0)) + "\n")
+    line_break = data.draw(st.sampled_from(["\n", "\n", "\r\n"]))  # as saved on Windows too
+    _assert_plain_agrees(line_break.join(_block(data, tree, 0)) + line_break)
 
 
 def test_the_generated_block_documents_are_mostly_read() -> None:
