@@ -1,7 +1,7 @@
 """Read the plain block style of YAML that answers files are written in, without libyaml.
 
 An answers file is a mapping of text keys to plain or quoted values, lists and mappings, one
-entry per line, as ``gapcheck init``, PyYAML's ``dump`` and people write it. Reading that line
+entry per line, as ``gapcheck new``, PyYAML's ``dump`` and people write it. Reading that line
 by line takes a third of the time libyaml and PyYAML's composer take, which build a Python node
 for every value and resolve each one's type through several calls.
 
@@ -11,7 +11,7 @@ It never raises. Anything it is not sure of is outside: a tab, a carriage return
 line feed, or a character YAML refuses; flow style (``[``, ``{``), anchors, aliases, tags, block
 scalars (``|``, ``>``), directives and document markers; a key that is not a short identifier-like
 word or a one-line quoted text, or that YAML reads as something other than text (``yes``, ``1``); a
-repeated key; a quoted value with an escape or running over several lines; a plain value continued
+repeated key; a quoted value running over several lines, or with an escape libyaml refuses; a plain value continued
 after a blank or comment line; any indentation that is not a mapping's or a list's own; nesting
 deeper than :data:`~gapcheck.loading.MAX_DEPTH` or more than :data:`~gapcheck.loading.MAX_NODES`
 values; no mapping at the top. The full loader then accepts or refuses the text with its own,
