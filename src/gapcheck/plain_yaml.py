@@ -6,16 +6,17 @@ by line takes a third of the time libyaml and PyYAML's composer take, which buil
 for every value and resolve each one's type through several calls.
 
 :func:`read_plain_yaml` either returns exactly what ``yaml.load(text, Loader=yaml.CSafeLoader)``
-returns (the same values, types and key order), or None: "outside the subset, ask the full loader".
-It never raises. Anything it is not sure of is outside: a tab, a carriage return not followed by a
-line feed, or a character YAML refuses; flow style (``[``, ``{``), anchors, aliases, tags, block
-scalars (``|``, ``>``), directives and document markers; a key that is not a short identifier-like
-word or a one-line quoted text, or that YAML reads as something other than text (``yes``, ``1``); a
-repeated key; a quoted value running over several lines, or with an escape libyaml refuses; a plain value continued
-after a blank or comment line; any indentation that is not a mapping's or a list's own; nesting
-deeper than :data:`~gapcheck.loading.MAX_DEPTH` or more than :data:`~gapcheck.loading.MAX_NODES`
-values; no mapping at the top. The full loader then accepts or refuses the text with its own,
-located, error message.
+returns (the same values, types and key order), or None: "outside the subset, ask the full
+loader". It never raises. Anything it is not sure of is outside: a tab, a carriage return not
+followed by a line feed, or a character YAML refuses; flow style (``[``, ``{``), anchors,
+aliases, tags, block scalars (``|``, ``>``), directives and document markers; a key that is not
+a short identifier-like word or a one-line quoted text, or that YAML reads as something other
+than text (``yes``, ``1``); a repeated key; a quoted value running over several lines, or with
+an escape libyaml refuses; a plain value continued after a blank or comment line; any
+indentation that is not a mapping's or a list's own; nesting deeper than
+:data:`~gapcheck.loading.MAX_DEPTH` or more than :data:`~gapcheck.loading.MAX_NODES` values; no
+mapping at the top. The full loader then accepts or refuses the text with its own, located,
+error message.
 
 Plain scalars get their type as PyYAML gives it (its own resolver and constructors, so ``yes``
 is true and ``2026-01-31`` a date); the tag of each short text and the value built from it are
