@@ -21,9 +21,12 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+import markupsafe
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gapcheck.assessment import AssessmentResult, assess_file
 from gapcheck.cli import main
@@ -36,6 +39,7 @@ from gapcheck.report import (
     ReportOptions,
     build_view,
     environment,
+    escape_output,
     load_brand,
     markdown_escape,
     render_html,
@@ -804,3 +808,37 @@ def test_the_documented_override_works(tmp_path: Path) -> None:
     assert "h2 { letter-spacing: .02em; }" in html
     assert "Northgate Delivery Advisory · 14 Quay Street, Bristol" in html
     assert "Scores by area" in html
+
+
+# --- escape_output: markupsafe's escaping, as a plain str ------------------------------------
+
+
+class _WithHtml:
+    def __html__(self) -> str:
+        return "<b>safe</b>"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("&<>'\"ab é\n\x00日")) | st.characters()))
+def test_escape_output_escapes_text_as_markupsafe_does(text: str) -> None:
+    assert escape_output(text) == str(markupsafe.escape(text))
+    assert type(escape_output(text)) is str
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0, -3, 2.5, None, True, markupsafe.Markup("<i>ok</i> &amp;"), _WithHtml(), ["<x>"], "'\""],
+)
+def test_escape_output_of_other_values_is_markupsafes(value: object) -> None:
+    assert escape_output(value) == str(markupsafe.escape(value))
+
+
+def test_our_templates_output_through_escape_output_and_consultants_through_markupsafe(
+    tmp_path: Path,
+) -> None:
+    ours = environment(None, "html").get_template("portfolio.html")
+    assert ours.root_render_func.__globals__["gapcheck_escape_output"] is escape_output
+    (tmp_path / "report.html").write_text("{{ report.project.name }}")
+    theirs = environment(tmp_path, "html").get_template("report.html")
+    assert "gapcheck_escape_output" not in theirs.root_render_func.__globals__
+    assert theirs.render(report={"project": {"name": "<b>"}}) == "&lt;b&gt;"

@@ -23,10 +23,11 @@ import operator
 import os
 import re
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from types import CodeType
 from typing import Any, Literal
 
 import jinja2
@@ -871,11 +872,65 @@ class _JoinedOutputCodeGenerator(CodeGenerator):
                 frame, lambda: super(_JoinedOutputCodeGenerator, self).visit_For(node, frame)
             )
 
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        # A value output under autoescape goes through escape_output, not markupsafe's escape:
+        # the same text, as a plain str (it is joined into the output at once), without
+        # building a Markup object in Python for every value.
+        if frame.eval_ctx.volatile:
+            self.write(f"({_ESCAPE_OUTPUT} if context.eval_ctx.autoescape else str)(")
+        elif frame.eval_ctx.autoescape:
+            self.write(f"{_ESCAPE_OUTPUT}(")
+        else:
+            self.write("str(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+
+#: The name of escape_output in the modules our templates compile to.
+_ESCAPE_OUTPUT = "gapcheck_escape_output"
+
+
+def escape_output(value: object) -> str:
+    """What markupsafe's ``escape`` makes of a value, as a plain str: ``&<>'"`` escaped as
+    markupsafe escapes them, an object with ``__html__`` (Markup) taken as it is."""
+    if type(value) is not str:
+        html = getattr(value, "__html__", None)
+        if html is not None:
+            return str(html())
+        value = str(value)
+    return (
+        value.replace("&", "&amp;")
+        .replace(">", "&gt;")
+        .replace("<", "&lt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
+
+
+class _BundledTemplate(jinja2.Template):
+    """A template of ours: its compiled module has escape_output too."""
+
+    @classmethod
+    def from_code(
+        cls,
+        environment: jinja2.Environment,
+        code: CodeType,
+        globals: MutableMapping[str, Any],
+        uptodate: Callable[[], bool] | None = None,
+    ) -> jinja2.Template:
+        namespace = {"environment": environment, "__file__": code.co_filename}
+        namespace[_ESCAPE_OUTPUT] = escape_output
+        exec(code, namespace)  # noqa: S102 - what Template.from_code does, with one more name
+        template = cls._from_namespace(environment, namespace, globals)
+        template._uptodate = uptodate
+        return template
+
 
 class _BundledEnvironment(jinja2.Environment):
     """The environment for gapcheck's own templates (consultant folders use the sandbox)."""
 
     code_generator_class = _JoinedOutputCodeGenerator
+    template_class = _BundledTemplate
 
 
 _ENVIRONMENTS: dict[tuple[str | None, Kind], jinja2.Environment] = {}
