@@ -208,6 +208,16 @@ def test_left_to_the_full_loader(text: str) -> None:
     assert_same_as_stock(text)  # and the loader still reads or refuses it as libyaml does
 
 
+def test_a_value_over_many_lines_is_read_in_one_pass() -> None:
+    # 100,000 continuation lines (0.5 MB): joined and typed once, at the end of the value, not
+    # once per line (which took minutes: quadratic in the value's length).
+    text = "k: a\n" + "".join(f"  word{n % 10} 'q' [x] y:z\n" for n in range(100_000)) + "e: 1"
+    data = _read(text)
+    assert data is not None
+    assert data == _stock(text)
+    assert data["k"].count("word") == 100_000
+
+
 def test_depth_is_bounded_as_the_loader_bounds_it() -> None:
     def nested(levels: int) -> str:
         return "".join(f"{'  ' * level}k:\n" for level in range(levels - 1)) + (

@@ -80,6 +80,10 @@ _LINES = re.compile(
 _PLAIN = re.compile(
     r"(?:[^ '\"?:,\[\]{}#&*!|>%@`-]|-(?=[^ ]))(?:[^ :#]|:(?=[^ ])|(?<=[^ ])#| +(?=[^ #]))*"
 ).fullmatch
+# The text of a line that continues a plain scalar: _PLAIN's rules for what follows the first
+# character, from the first (so it cannot start with "#", and joined with a space to the text
+# before, whose last character is not ":" or a space, it keeps the whole within _PLAIN).
+_PLAIN_BODY = re.compile(r"(?:[^ :#]|:(?=[^ ])|(?<=[^ ])#| +(?=[^ #]))*").fullmatch
 _QUOTED = re.compile(r"'((?:[^']|'')*)'|\"((?:[^\"\\]|\\.)*)\"").match
 # Escapes in double quotes, as libyaml reads them; any other backslash is outside.
 _ESCAPE = re.compile(
@@ -197,8 +201,10 @@ def _read(text: str, max_depth: int, max_values: int) -> dict[str, Any]:
     # A key with nothing after its colon: its value is on the lines below, or None.
     pending: tuple[dict[str, Any], str, int] | None = None
     # The last plain scalar read, which a more indented next line may continue: its text (None
-    # if there is none), its container, key or index, and the column of its container.
+    # if there is none), its container, key or index, and the column of its container; and its
+    # lines once one continues it (joined and typed when it ends: linear in its length).
     plain_text: str | None = None
+    continued: list[str] | None = None
     plain_in: Any = None
     plain_slot: Any = None
     plain_column = 0
@@ -209,6 +215,20 @@ def _read(text: str, max_depth: int, max_values: int) -> dict[str, Any]:
         raise _Outside  # a line holds a refused character
     for indent, dash, key_text, simple, quoted, rest in lines:
         at = len(indent)
+        if not key_text and not dash and (simple or quoted or (rest and rest[0] != "#")):
+            # A line of text alone: it continues the plain scalar above, or is outside.
+            if quoted or plain_text is None or at <= plain_column:
+                raise _Outside
+            line_text = simple or rest.rstrip(" ")
+            if not simple and (rest[0] in "-?:" or _PLAIN_BODY(line_text) is None):
+                raise _Outside
+            if continued is None:
+                continued = [plain_text]
+            continued.append(line_text)
+            continue
+        if continued is not None:  # the scalar above ended
+            plain_in[plain_slot] = plain_scalar(" ".join(continued))
+            continued = None
         if key_text and not dash and at == column and pending is None:
             # The common line: another key of the mapping being read (or a list at this
             # column closes: it started at its key's column).
@@ -218,20 +238,8 @@ def _read(text: str, max_depth: int, max_values: int) -> dict[str, Any]:
                 if at != column or top.__class__ is list:
                     raise _Outside
             mapping = top
-        elif not key_text and not dash:
-            # A blank or comment line, or the continuation of a plain scalar.
-            if not simple and not quoted and (not rest or rest[0] == "#"):
-                plain_text = None
-                continue
-            if quoted or (not simple and ("#" in rest or rest[0] in "-?:")):
-                raise _Outside
-            if plain_text is None or at <= plain_column:
-                raise _Outside
-            continued = f"{plain_text} {(simple or rest).rstrip(' ')}"
-            if _PLAIN(continued) is None:
-                raise _Outside
-            plain_in[plain_slot] = plain_scalar(continued)
-            plain_text = continued
+        elif not key_text and not dash:  # a blank or comment line: no scalar continues
+            plain_text = None
             continue
         else:
             if pending is not None:
@@ -306,6 +314,8 @@ def _read(text: str, max_depth: int, max_values: int) -> dict[str, Any]:
         else:
             mapping[key], plain_text = _scalar(rest)
             plain_in, plain_slot, plain_column = mapping, key, at
+    if continued is not None:
+        plain_in[plain_slot] = plain_scalar(" ".join(continued))
     if not root or values > max_values:
         raise _Outside
     return root
