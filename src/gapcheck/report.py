@@ -23,11 +23,10 @@ import operator
 import os
 import re
 import traceback
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from types import CodeType
 from typing import Any, Literal
 
 import jinja2
@@ -886,8 +885,8 @@ class _JoinedOutputCodeGenerator(CodeGenerator):
             self.write(finalize.src)
 
 
-#: The name of escape_output in the modules our templates compile to.
-_ESCAPE_OUTPUT = "gapcheck_escape_output"
+#: How the modules our templates compile to call escape_output (each has the environment).
+_ESCAPE_OUTPUT = "environment.escape_output"
 
 
 def escape_output(value: object) -> str:
@@ -907,30 +906,11 @@ def escape_output(value: object) -> str:
     )
 
 
-class _BundledTemplate(jinja2.Template):
-    """A template of ours: its compiled module has escape_output too."""
-
-    @classmethod
-    def from_code(
-        cls,
-        environment: jinja2.Environment,
-        code: CodeType,
-        globals: MutableMapping[str, Any],
-        uptodate: Callable[[], bool] | None = None,
-    ) -> jinja2.Template:
-        namespace = {"environment": environment, "__file__": code.co_filename}
-        namespace[_ESCAPE_OUTPUT] = escape_output
-        exec(code, namespace)  # noqa: S102 - what Template.from_code does, with one more name
-        template = cls._from_namespace(environment, namespace, globals)
-        template._uptodate = uptodate
-        return template
-
-
 class _BundledEnvironment(jinja2.Environment):
     """The environment for gapcheck's own templates (consultant folders use the sandbox)."""
 
     code_generator_class = _JoinedOutputCodeGenerator
-    template_class = _BundledTemplate
+    escape_output = staticmethod(escape_output)
 
 
 _ENVIRONMENTS: dict[tuple[str | None, Kind], jinja2.Environment] = {}
