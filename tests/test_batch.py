@@ -1050,17 +1050,28 @@ def _renders(log: Path) -> list[tuple[str, bool]]:
     return sorted((what, int(pid) == os.getpid()) for what, pid in pairs)
 
 
+def _portfolio_written_here(tmp_path: Path) -> tuple[Any, Path]:
+    """The samples' portfolio, and a folder where write_portfolio (one process) wrote it: what
+    the portfolio rendered apart is compared with."""
+    import gapcheck.portfolio
+
+    portfolio = _portfolio_of_samples(tmp_path)
+    here = tmp_path / "here"
+    here.mkdir()
+    gapcheck.portfolio.write_portfolio(here, portfolio)
+    return portfolio, here
+
+
 def test_the_portfolio_page_rendered_apart_is_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import gapcheck.portfolio
 
-    portfolio = _portfolio_of_samples(tmp_path)
-    here, apart = tmp_path / "here", tmp_path / "apart"
+    portfolio, here = _portfolio_written_here(tmp_path)
+    apart = tmp_path / "apart"
     fallbacks = tmp_path / "rows-fallback", tmp_path / "json-fallback"
-    for folder in (here, apart, *fallbacks):
+    for folder in (apart, *fallbacks):
         folder.mkdir()
-    gapcheck.portfolio.write_portfolio(here, portfolio)
     log = tmp_path / "renders"
     _record_page_renders(monkeypatch, log)
     called: list[int] = []
@@ -1103,13 +1114,9 @@ def test_the_portfolio_page_rendered_apart_is_the_same(
 def test_a_portfolio_whose_forks_fail_is_rendered_here_alike(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import gapcheck.portfolio
-
-    portfolio = _portfolio_of_samples(tmp_path)
-    here, apart = tmp_path / "here", tmp_path / "apart"
-    here.mkdir()
+    portfolio, here = _portfolio_written_here(tmp_path)
+    apart = tmp_path / "apart"
     apart.mkdir()
-    gapcheck.portfolio.write_portfolio(here, portfolio)
     real_fork = os.fork
     forks: list[int] = []  # the children's pids
 
@@ -1154,13 +1161,9 @@ def test_a_portfolio_json_that_cannot_be_rendered_anywhere_writes_nothing(
 def test_the_rows_are_copied_into_the_page_without_copy_file_range_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import gapcheck.portfolio
-
-    portfolio = _portfolio_of_samples(tmp_path)
-    here, apart = tmp_path / "here", tmp_path / "apart"
-    here.mkdir()
+    portfolio, here = _portfolio_written_here(tmp_path)
+    apart = tmp_path / "apart"
     apart.mkdir()
-    gapcheck.portfolio.write_portfolio(here, portfolio)
 
     def unsupported(*args: Any) -> int:
         raise OSError(errno.EXDEV, "Invalid cross-device link")
