@@ -387,15 +387,16 @@ def _write_temporaries(outdir: str, slug: str, outputs: dict[str, bytes]) -> dic
             # Durability comes from one sync before the cache records this project (_Cache).
             temporaries[ext] = write_temporary(os.path.join(outdir, f"{slug}.{ext}"), data)
     except BaseException:
-        _discard(temporaries)
+        _discard(temporaries.values())
         raise
     return temporaries
 
 
-def _discard(temporaries: dict[str, str]) -> None:
-    for temporary in temporaries.values():
+def _discard(paths: Iterable[str | Path]) -> None:
+    """Remove these files, those already gone included."""
+    for path in paths:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+            os.unlink(path)
 
 
 def _assess_and_render(document: Document, shown: str) -> tuple[Summary, dict[str, bytes]]:
@@ -643,9 +644,7 @@ def run_batch(
     pack = load_pack(options.pack)  # a broken pack is refused before OUTDIR is touched
     outdir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(outdir)
-    for name in OLD_CACHE_NAMES:
-        with contextlib.suppress(FileNotFoundError):
-            (outdir / name).unlink()
+    _discard(outdir / name for name in OLD_CACHE_NAMES)
     with _frozen_gc():
         return _run(paths, keys, options, progress, pack)
 
@@ -769,7 +768,7 @@ def _place(
             os.replace(temporary, os.path.join(outdir, name))
             files[ext] = name
     except BaseException:
-        _discard(temporaries)
+        _discard(temporaries.values())
         raise
     summary["slug"] = slug
     summary["files"] = files
@@ -1181,8 +1180,7 @@ def _write_portfolio_html_apart(
     except OSError:  # no fork (no memory, too many processes): everything here
         for child in started:
             _rendered(child)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(child[1])
+        _discard(temporary for _, temporary in started)
         if meanwhile is not None:
             meanwhile()
         return write_portfolio(outdir, portfolio, sync=sync)
@@ -1203,23 +1201,17 @@ def _write_portfolio_html_apart(
             try:
                 _append_files(page, [file for _, file in children], after.encode(), sync)
             except BaseException:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(page)
+                _discard([page])
                 raise
         else:
             page = write_temporary(html_path, render_portfolio_html(portfolio).encode(), sync=sync)
     except BaseException:
-        for _, temporary in [*children, *file_children.values()]:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
+        _discard(temporary for _, temporary in started)
         raise
-    for _, temporary in children:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+    _discard(temporary for _, temporary in children)
     for path, (_, temporary) in file_children.items():
         if path in redone:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
+            _discard([temporary])
             atomic_write(path, redone[path], sync=sync)
         else:
             os.replace(temporary, path)
