@@ -328,7 +328,7 @@ def common_findings(
 ) -> tuple[FindingStat, ...]:
     """Findings by how many projects have them (most first, then by id)."""
     # Counted by Counter's C loop: a portfolio of 10,000 projects has some 170,000 findings.
-    counts = Counter(itertools.chain.from_iterable(map(set, (s.findings for s in summaries))))
+    counts = Counter(itertools.chain.from_iterable(set(s.findings) for s in summaries))
     total = len(summaries)
     return tuple(
         FindingStat(finding, finding_titles.get(finding, finding), count, count / total)
@@ -626,8 +626,8 @@ def render_portfolio_html(portfolio: Portfolio, *, generated_at: dt.datetime | N
         raise RenderError(f"template portfolio.html: {error}") from error
 
 
-#: The parts of the page two processes can render at once: the page without its project rows
-#: (the text before and after them), and those rows.
+#: The parts of the page separate processes can render at once: the page without its project
+#: rows (the text before and after them), and those rows (in slices).
 PagePart = Literal["page", "project_rows"]
 _ROWS_BLOCK = "project_rows"
 
