@@ -4,6 +4,7 @@ formula escaping, determinism, failures, and the HTML's escaping (gapcheck.portf
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import itertools
@@ -13,6 +14,8 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gapcheck.assessment import PackRef, assess_file
 from gapcheck.errors import RenderError
@@ -37,6 +40,7 @@ from gapcheck.portfolio import (
 ROOT = Path(__file__).parent.parent
 PACK = PackRef("test-pack", "1.2.3", "ab" * 32)
 AREAS = {"alpha": "Alpha area", "beta": "Beta area"}
+SEVERITIES = ("critical", "high", "medium", "low")
 TITLES = {"f-one": "Finding one", "f-two": "Finding two", "f-three": "Finding three"}
 
 
@@ -627,6 +631,99 @@ def test_csv_cells_are_csv_cell_of_every_value(tmp_path: Path) -> None:
         trend = project.trend
         assert row[5:11] == [csv_cell(value) for value in values]
         assert row[19] == csv_cell(trend.overall_delta if trend else None)
+
+
+def csv_writer_reference(portfolio: Portfolio) -> bytes:
+    """The CSV as csv.writer writes it, every cell but the header's through csv_cell: what
+    render_csv writes, by another road."""
+    areas = [area for area, _ in portfolio.areas]
+    formats = portfolio.report_formats
+    header = [
+        *("project_id", "project_name", "client", "assessed_on", "confidence", "overall"),
+        "overall_percentile_rank",
+        *areas,
+        *(f"{area}_percentile_rank" for area in areas),
+        *SEVERITIES,
+        *("findings", "assessments"),
+        *("previous_assessed_on", "previous_confidence", "overall_delta", "trend", "input"),
+        *(f"report_{fmt}" for fmt in formats),
+    ]
+    stream = io.StringIO(newline="")
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in portfolio.projects:
+        project, trend = row.summary, row.trend
+        values: list[object] = [
+            project.project_id,
+            project.project_name,
+            project.client,
+            project.assessed_on.isoformat(),
+            project.confidence,
+            project.overall,
+            row.ranks.get("overall"),
+            *(project.scores.get(area) for area in areas),
+            *(row.ranks.get(area) for area in areas),
+            *(
+                project.counts.get(severity, 0)
+                for severity in ("critical", "high", "medium", "low")
+            ),
+            " ".join(project.findings),
+            row.assessments,
+            trend.previous_on.isoformat() if trend else None,
+            trend.previous_confidence if trend else None,
+            trend.overall_delta if trend else None,
+            trend.text if trend else None,
+            project.input,
+            *(project.reports.get(fmt) for fmt in formats),
+        ]
+        writer.writerow([csv_cell(value) for value in values])
+    return stream.getvalue().encode("utf-8")
+
+
+def test_csv_is_what_csv_writer_writes() -> None:
+    portfolio = build(many())
+    assert render_csv(portfolio) == csv_writer_reference(portfolio)
+    odd = summary("odd", overall=-5, alpha=-1, beta=None, counts={"critical": -2, "high": 3})
+    assert render_csv(build([odd])) == csv_writer_reference(build([odd]))
+
+
+# Text a CSV must quote, neutralise or keep as it is: separators, quotes, line breaks of every
+# kind, formula starts, spaces, control characters and non-ASCII.
+_CSV_TEXT = st.lists(
+    st.sampled_from([",", '"', "'", "\r", "\n", "\r\n", "=", "+", "-", "@", "\t", " ", "a"])
+    | st.characters(codec="utf-8"),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    texts=st.lists(st.tuples(_CSV_TEXT, _CSV_TEXT, _CSV_TEXT, _CSV_TEXT), min_size=1, max_size=4),
+    numbers=st.lists(st.one_of(st.none(), st.integers(-1000, 1000)), min_size=4, max_size=4),
+    history=st.booleans(),
+)
+def test_csv_of_hostile_text_is_what_csv_writer_writes(
+    texts: list[tuple[str, str, str, str]], numbers: list[int | None], history: bool
+) -> None:
+    overall, alpha, beta, critical = numbers
+    projects = []
+    for index, (name, client, link, confidence) in enumerate(texts):
+        hostile = summary(
+            f"p{index}",
+            name=name or "x",
+            client=client,
+            confidence=confidence,
+            overall=overall,
+            alpha=alpha,
+            beta=beta,
+            counts={"critical": critical or 0, "high": 1},
+            reports={"html": link, "json": f"{link}.json"},
+        )
+        projects.append(dataclasses.replace(hostile, input=f"{name}{client}"))
+        if history:
+            projects.append(summary(f"p{index}", on=dt.date(2025, 1, 1), confidence="red"))
+    portfolio = build(projects)
+    assert render_csv(portfolio) == csv_writer_reference(portfolio)
 
 
 def test_write_portfolio_without_sync_writes_the_same_files(

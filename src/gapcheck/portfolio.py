@@ -19,10 +19,8 @@ Definitions (docs/portfolio.md):
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime as dt
 import functools
-import io
 import itertools
 import math
 import re
@@ -443,11 +441,40 @@ def csv_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+#: What makes csv.writer quote a cell (csv.QUOTE_MINIMAL, lines ending in "\r\n").
+_NEEDS_QUOTES = re.compile('[,"\r\n]').search
+
+
+def _csv_quoted(text: str) -> str:
+    """A cell as csv.writer writes it: in quotes (doubled inside) when it holds a comma, a quote
+    or a line break."""
+    if _NEEDS_QUOTES(text) is None:
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _csv_text(value: object) -> str:
+    """csv_cell(value) as csv.writer writes it."""
+    text = "" if value is None else str(value)
+    return _csv_quoted("'" + text if text.startswith(_FORMULA_START) else text)
+
+
+def _csv_number(value: object) -> str:
+    """A score, rank or count cell: most are None or non-negative ints, written as they are."""
+    if value is None:
+        return ""
+    if type(value) is int and value >= 0:
+        return str(value)
+    return _csv_text(value)
+
+
 def render_csv(portfolio: Portfolio) -> bytes:
-    """One row per project (its latest assessment) with the key figures."""
+    """One row per project (its latest assessment) with the key figures. Each line is joined
+    here rather than by csv.writer (a third of the time for 10,000 projects); the bytes are the
+    writer's, with every cell through csv_cell (tests/test_portfolio.py checks both)."""
     area_ids = [area for area, _ in portfolio.areas]
     formats = portfolio.report_formats
-    header: list[object] = [
+    header = [
         "project_id",
         "project_name",
         "client",
@@ -467,40 +494,39 @@ def render_csv(portfolio: Portfolio) -> bytes:
         "input",
         *(f"report_{fmt}" for fmt in formats),
     ]
-    lines = [header]
+    text, number = _csv_text, _csv_number
+    lines = [",".join(map(_csv_quoted, header))]
     for row in portfolio.projects:
-        summary, trend = row.summary, row.trend
-        cells: list[object] = [
-            summary.project_id,
-            summary.project_name,
-            summary.client,
-            summary.assessed_on.isoformat(),
-            summary.confidence,
-            summary.overall,
-            row.ranks.get(OVERALL),
-            *map(summary.scores.get, area_ids),
-            *map(row.ranks.get, area_ids),
-            *[summary.counts.get(severity, 0) for severity in SEVERITIES],
-            " ".join(summary.findings),
-            row.assessments,
-            trend.previous_on.isoformat() if trend else None,
-            trend.previous_confidence if trend else None,
-            trend.overall_delta if trend else None,
-            trend.text if trend else None,
-            summary.input,
-            *map(summary.reports.get, formats),
+        summary, trend, ranks = row.summary, row.trend, row.ranks
+        scores, counts, reports = summary.scores, summary.counts, summary.reports
+        cells = [
+            text(summary.project_id),
+            text(summary.project_name),
+            text(summary.client),
+            text(summary.assessed_on.isoformat()),
+            text(summary.confidence),
+            number(summary.overall),
+            number(ranks.get(OVERALL)),
+            *[number(scores.get(area)) for area in area_ids],
+            *[number(ranks.get(area)) for area in area_ids],
+            *[number(counts.get(severity, 0)) for severity in SEVERITIES],
+            text(" ".join(summary.findings)),
+            number(row.assessments),
         ]
-        # Most cells are scores, ranks and counts: the writer writes None as "" and a
-        # non-negative int as its digits, which is what csv_cell would give.
-        lines.append(
-            [
-                cell if cell is None or (type(cell) is int and cell >= 0) else csv_cell(cell)
-                for cell in cells
-            ]
-        )
-    stream = io.StringIO(newline="")
-    csv.writer(stream, lineterminator="\r\n").writerows(lines)
-    return stream.getvalue().encode("utf-8")
+        if trend is None:
+            cells += ("", "", "", "")
+        else:
+            cells += (
+                text(trend.previous_on.isoformat()),
+                text(trend.previous_confidence),
+                number(trend.overall_delta),
+                text(trend.text),
+            )
+        cells.append(text(summary.input))
+        cells += [text(reports.get(fmt)) for fmt in formats]
+        lines.append(",".join(cells))
+    lines.append("")  # the last line ends in "\r\n" too
+    return "\r\n".join(lines).encode("utf-8")
 
 
 # --- HTML --------------------------------------------------------------------------------------
