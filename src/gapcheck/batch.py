@@ -172,8 +172,8 @@ def collect_input_keys(inputs: Sequence[str], outdir: Path) -> list[tuple[Path, 
                     raise InputError.single(
                         name, "is the output folder", expected="a folder of answers files"
                     )
-                for path, key in _walk_folder(str(match), str(folder), str(outdir_resolved)):
-                    found.setdefault(key, Path(path))
+                for path, key in _walk_folder(match, str(folder), str(outdir_resolved)):
+                    found.setdefault(key, path)
             elif match.exists() or match.is_symlink():
                 key = resolve(match)
                 if not is_pattern or (
@@ -196,11 +196,12 @@ def _is_inside(path: str, folder: str) -> bool:
     return path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def _walk_folder(folder: str, resolved: str, outdir: str) -> Iterator[tuple[str, str]]:
+def _walk_folder(folder: Path, resolved: str, outdir: str) -> Iterator[tuple[Path, str]]:
     """(path, resolved path) of the answers files under ``folder`` (already resolved as
     ``resolved``), in ``os.walk`` order: a folder's files by name, then its subfolders by name;
     hidden folders, OUTDIR and symlinked folders are not entered, unreadable ones are skipped.
-    One ``scandir`` per folder: a file that is not a symlink costs no system call."""
+    One ``scandir`` per folder: a file that is not a symlink costs no system call. Paths are
+    made as ``folder / name``: half the time of parsing each whole path."""
     try:
         with os.scandir(folder) as scan:
             entries = sorted(scan, key=lambda entry: entry.name)
@@ -220,15 +221,16 @@ def _walk_folder(folder: str, resolved: str, outdir: str) -> Iterator[tuple[str,
         with contextlib.suppress(OSError):
             if entry.is_symlink():
                 if entry.is_file():
-                    yield entry.path, str(Path(entry.path).resolve())
+                    path = folder / entry.name
+                    yield path, str(path.resolve())
             elif entry.is_file():
-                yield entry.path, os.path.join(resolved, entry.name)
+                yield folder / entry.name, os.path.join(resolved, entry.name)
     for entry in subfolders:
         if entry.name.startswith(".") or entry.is_symlink():
             continue
         inner = os.path.join(resolved, entry.name)  # not a symlink: resolved already
         if inner != outdir:
-            yield from _walk_folder(entry.path, inner, outdir)
+            yield from _walk_folder(folder / entry.name, inner, outdir)
 
 
 class Resolver:
