@@ -331,3 +331,31 @@ def test_assess_and_rules_list_with_another_pack(tmp_path: Path) -> None:
     listed = run("rules", "list", "--pack", str(mini))
     assert listed.exit_code == 0
     assert listed.stdout.startswith("mini 0.0.1: 8 rules")
+
+
+def test_the_last_garbage_collection_at_exit_is_skipped() -> None:
+    # An object in a reference cycle is only ever freed by a garbage collection: the one the
+    # interpreter runs as it exits would call its __del__. After a command nothing is left to
+    # collect that matters, so the objects are frozen at exit and the collection walks none.
+    code = (
+        "import os, sys\n"
+        "from gapcheck.cli import main\n"
+        "class Cycle:\n"
+        "    def __del__(self):\n"
+        "        os.write(1, b'collected at exit')\n"
+        "keep = Cycle()\n"
+        "keep.me = keep\n"
+        "sys.argv = ['gapcheck', 'schema']\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert '"$schema"' in result.stdout  # the command ran
+    assert "collected at exit" not in result.stdout
+    # Without the freeze, the interpreter's own collection frees it: the check can fail.
+    unfrozen = code.replace("main()\n", "import atexit, gc\natexit.register(gc.unfreeze)\nmain()\n")
+    result = subprocess.run(
+        [sys.executable, "-c", unfrozen], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "collected at exit" in result.stdout
