@@ -16,7 +16,9 @@ from start to exit, for:
 - PDF reports on the first M projects with ``--jobs 2``.
 
 Prints per run: projects per second, wall time, the CPU time of the batch and its workers (user +
-system) and their peak RSS (the largest process of that run; both from ``wait4``). Targets
+system) and their peak RSS (the largest process of that run; both from ``wait4``), and the
+state of the machine just before it: what creating a file cost, and how long a fixed piece of
+Python work took (this shared machine's speed drifts). Targets
 (issue 5, 2 cores): 10,000 projects to JSON in under 6 s, to HTML in under 20 s, ``--jobs 2``
 at least 1.7 times ``--jobs 1``, peak RSS under 300 MB; a figure that misses its target says so,
 nothing fails. Reports are written as temporary files renamed into place, without an fsync
@@ -61,6 +63,8 @@ class Run:
     stderr_tail: str
     #: Creating one small file just before the run (file_creation_us), in us.
     file_creation_us: float
+    #: A fixed piece of Python work just before the run (cpu_probe_ms), in ms.
+    cpu_probe_ms: float
 
     @property
     def rate(self) -> float:
@@ -79,6 +83,16 @@ def generate(folder: Path, count: int, seed: int) -> None:
         text = yaml.dump(answers, Dumper=dumper, sort_keys=False, allow_unicode=True)
         (folder / f"project-{index:06d}.yaml").write_text(text, encoding="utf-8")
     os.sync()  # the inputs' write-back is not the first timed run's to pay
+
+
+def cpu_probe_ms() -> float:
+    """Milliseconds for a fixed piece of pure-Python work (building a dict of strings, sorting
+    it) in this process. The machine is shared and its speed drifts by 15-20% within the hour:
+    this figure tells how fast it was when each run below started."""
+    start = time.perf_counter()
+    table = {str(index): index * 7919 % 1_000 for index in range(200_000)}
+    sorted(table.items(), key=lambda item: item[1])
+    return (time.perf_counter() - start) * 1000
 
 
 def file_creation_us(folder: Path, count: int = 500) -> float:
@@ -106,6 +120,7 @@ def batch(
     if fresh:
         shutil.rmtree(outdir, ignore_errors=True)
     probe = file_creation_us(outdir.parent / f"probe-{outdir.name}-{time.monotonic_ns()}")
+    speed = cpu_probe_ms()
     command = [sys.executable, "-m", "gapcheck", "batch", *map(str, inputs), "-o", str(outdir)]
     command += ["--quiet", *args]
     os.sync()  # earlier runs' reports are on disk: this run pays for its own writes only
@@ -127,6 +142,7 @@ def batch(
         usage.ru_maxrss / 1024,  # KiB on Linux
         messages.strip().splitlines()[-1],
         probe,
+        speed,
     )
 
 
@@ -138,7 +154,8 @@ def show(run: Run, target_s: float | None = None) -> None:
         f"{run.label:<32} {run.projects:>6} projects {run.seconds:7.2f} s wall"
         f" {run.rate:8.1f} projects/s  cpu {run.cpu_seconds:7.2f} s"
         f" ({run.cpu_ms_per_project:.2f} ms/project)  peak RSS {run.peak_rss_mb:6.1f} MB"
-        f"  file creation {run.file_creation_us:4.0f} us{verdict}"
+        f"  file creation {run.file_creation_us:4.0f} us  cpu probe {run.cpu_probe_ms:3.0f} ms"
+        f"{verdict}"
     )
 
 
@@ -172,7 +189,8 @@ def main() -> None:
         )
         print(
             "file creation: us to create, write and rename one small file just before each run"
-            " (about 45 us on this disk when no mass deletion happened in the last minutes)"
+            " (about 45 us on this disk when no mass deletion happened in the last minutes);"
+            f" cpu probe: ms for a fixed piece of Python work ({cpu_probe_ms():.0f} ms now)"
         )
         scale = options.count / 10_000
         json_target = JSON_TARGET_S * scale
