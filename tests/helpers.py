@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -13,6 +15,14 @@ from gapcheck.pack import Pack, load_pack
 TESTS = Path(__file__).parent
 MINI_PACK = TESTS / "packs" / "mini"
 SPECIALS = ("dont_know", "not_applicable")
+
+
+def python_output(code: str) -> str:
+    """What a fresh Python process running ``code`` prints (it must exit with 0)."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return result.stdout
 
 
 def mini_pack() -> Pack:

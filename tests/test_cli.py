@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from gapcheck.cli import main
 from gapcheck.pack import MAX_EXACT_INTEGER, Question
+from tests.helpers import python_output
 
 ROOT = Path(__file__).parent.parent
 SAMPLES = ROOT / "samples"
@@ -300,10 +301,8 @@ def test_help_imports_neither_the_engine_nor_jinja() -> None:
         " 'gapcheck.engine', 'gapcheck.pack', 'yaml') if m in sys.modules]\n"
         "print('HEAVY', heavy)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert "HEAVY []" in result.stdout
+    output = python_output(code)
+    assert "HEAVY []" in output
 
 
 def test_assess_and_rules_list_with_another_pack(tmp_path: Path) -> None:
@@ -348,14 +347,10 @@ def test_the_last_garbage_collection_at_exit_is_skipped() -> None:
         "sys.argv = ['gapcheck', 'schema']\n"
         "main()\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert '"$schema"' in result.stdout  # the command ran
-    assert "collected at exit" not in result.stdout
+    output = python_output(code)
+    assert '"$schema"' in output  # the command ran
+    assert "collected at exit" not in output
     # Without the freeze, the interpreter's own collection frees it: the check can fail.
     unfrozen = code.replace("main()\n", "import atexit, gc\natexit.register(gc.unfreeze)\nmain()\n")
-    result = subprocess.run(
-        [sys.executable, "-c", unfrozen], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert "collected at exit" in result.stdout
+    output = python_output(unfrozen)
+    assert "collected at exit" in output

@@ -12,8 +12,6 @@ import datetime as dt
 import os
 import re
 import struct
-import subprocess
-import sys
 import zlib
 from functools import cache
 from html.parser import HTMLParser
@@ -45,6 +43,7 @@ from gapcheck.report import (
     render_html,
     render_markdown,
 )
+from tests.helpers import python_output
 
 ROOT = Path(__file__).parent.parent
 SAMPLES = sorted((ROOT / "samples").glob("*.yaml"))
@@ -720,11 +719,9 @@ def test_assess_help_imports_neither_jinja_nor_weasyprint() -> None:
         "heavy = ('jinja2', 'weasyprint', 'gapcheck.report')\n"
         "print('HEAVY', [m for m in heavy if m in sys.modules])"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert "HEAVY []" in result.stdout
-    assert "html, md, pdf" in result.stdout
+    output = python_output(code)
+    assert "HEAVY []" in output
+    assert "html, md, pdf" in output
 
 
 # --- atomic writes -------------------------------------------------------------------------------
