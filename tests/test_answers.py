@@ -9,10 +9,15 @@ import orjson
 import pytest
 
 from gapcheck.answers import validate_answers
+from gapcheck.assessment import assess_file
 from gapcheck.conditions import AnswerState
-from gapcheck.errors import InputError
-from gapcheck.loading import parse_document
+from gapcheck.errors import InputError, NotAnswersError
+from gapcheck.formats import OutputFormat, render
+from gapcheck.loading import parse_document, read_document
+from gapcheck.pack import load_pack
 from tests.helpers import mini_pack
+
+ROOT = Path(__file__).parent.parent
 
 
 def answers_file(**respondent_answers: Any) -> dict[str, Any]:
@@ -82,3 +87,45 @@ def test_dates_numbers_and_bounds() -> None:
         validate(answers_file(mood=2.5))
     with pytest.raises(InputError, match="mood: True: not a number"):
         validate(answers_file(mood=True))
+
+
+@pytest.mark.parametrize(
+    ("path", "what"),
+    [
+        ("samples/surveys/google-forms.map.yaml", "a survey mapping file"),
+        ("samples/surveys/microsoft-forms.map.yaml", "a survey mapping file"),
+        ("rules/pack.yaml", "the pack.yaml of an assessment pack"),
+        ("rules/foundation.rules.yaml", "a rules file of an assessment pack"),
+        # Its scale labels have number keys, which answers refuse while reading: it is known
+        # by the keys its lines start with.
+        ("rules/questionnaire.yaml", "the questionnaire of an assessment pack"),
+    ],
+)
+def test_other_gapcheck_files_are_named_for_what_they_are(path: str, what: str) -> None:
+    with pytest.raises(NotAnswersError) as raised:
+        validate_answers(read_document(ROOT / path), load_pack())
+    assert len(raised.value.problems) == 1
+    assert str(raised.value).startswith(f"{ROOT / path}: {what}")
+    assert ", not an answers file (expected " in str(raised.value)
+    assert raised.value.what_it_is() == f"{ROOT / path}: {raised.value.problems[0].message}"
+
+
+def test_results_and_portfolios_are_named_for_what_they_are(tmp_path: Path) -> None:
+    result = render(assess_file(ROOT / "samples" / "healthy-project.yaml"), OutputFormat.json)
+    with pytest.raises(NotAnswersError, match=r"answers\.json: a gapcheck result \(the JSON"):
+        validate_answers(parse_document(result, Path("answers.json")), mini_pack())
+    portfolio = {"format_version": 1, "projects": [], "percentiles": {}, "failures": []}
+    with pytest.raises(NotAnswersError, match=r"answers\.json: a gapcheck portfolio"):
+        validate(portfolio)
+
+
+def test_answers_with_a_stray_key_of_another_kind_are_not_mistaken_for_it() -> None:
+    # A survey mapping's "columns" in answers that have respondents: a plain problem.
+    with pytest.raises(InputError) as raised:
+        validate({**answers_file(), "columns": {}})
+    assert type(raised.value) is InputError
+    assert "columns: not a field of an answers file" in str(raised.value)
+    # Nor is a mapping with only some of a kind's keys (a result's "generator" alone).
+    with pytest.raises(InputError) as raised:
+        validate({"generator": "gapcheck", "project": {}})
+    assert type(raised.value) is InputError

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gapcheck.conditions import SPECIAL_ANSWERS, AnswerState, AnswerValue
 from gapcheck.errors import InputError, Problem
-from gapcheck.loading import Document, format_location
+from gapcheck.loading import Document, format_location, refuse_other_kind
 from gapcheck.pack import NOT_PLAIN, AnswerCheck, AnswerPlan, Pack, QuestionInfo, Scope
 
 FORMAT_VERSION = 1
@@ -164,6 +164,7 @@ def _validate_thoroughly(document: Document, pack: Pack) -> Answers:
     that reports problems.
     """
     data = document.data
+    refuse_other_kind(data, document.path)
     try:
         envelope = AnswersEnvelope.model_validate(data)
     except ValidationError as error:

@@ -69,6 +69,16 @@ class InputError(GapcheckError):
         return "\n".join(lines)
 
 
+class NotAnswersError(InputError):
+    """An input that is recognisably another kind of file gapcheck reads or writes (a survey
+    mapping, a file of an assessment pack, a result, a portfolio), not answers. A batch skips
+    such a file when it found it by searching a folder or a glob."""
+
+    def what_it_is(self) -> str:
+        """The file and what it is, without what is expected instead: why it was skipped."""
+        return f"{self.path}: {self.problems[0].message}"
+
+
 class PackError(GapcheckError):
     """The assessment pack (questionnaire or rules) is invalid: the pack is at fault."""
 

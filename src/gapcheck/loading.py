@@ -29,7 +29,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -39,7 +39,7 @@ import orjson
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from gapcheck.errors import InputError
+from gapcheck.errors import InputError, NotAnswersError
 from gapcheck.plain_yaml import (
     BUILT_SCALARS,
     MEMO_TEXT_CHARS,
@@ -136,6 +136,68 @@ def _parse(raw: bytes, path: Path, file_format: Format) -> Document:
             line=document.line_of(()),
         )
     return document
+
+
+# --- Other kinds of file ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _OtherKind:
+    """A kind of file gapcheck reads or writes that is not answers, known by top-level keys it
+    always has and an answers file never has."""
+
+    keys: tuple[str, ...]
+    what: str
+    expected: str
+    #: Whether it lists respondents too (else a mapping with "respondents" is not of this kind).
+    has_respondents: bool = False
+
+
+_PACK_EXPECTED = "an answers file; a pack's folder is given with --pack"
+_OTHER_KINDS = (
+    _OtherKind(
+        ("generator", "findings"),
+        "a gapcheck result (the JSON report of an assessment)",
+        "the answers file it was assessed from",
+        has_respondents=True,
+    ),
+    _OtherKind(
+        ("projects", "percentiles"),
+        "a gapcheck portfolio (the portfolio.json of a batch)",
+        "the answers files of its projects",
+    ),
+    _OtherKind(
+        ("columns",),
+        "a survey mapping file (for gapcheck import --map)",
+        "an answers file: gapcheck import SURVEY --map MAPPING -o FOLDER writes them",
+    ),
+    _OtherKind(("rules",), "a rules file of an assessment pack", _PACK_EXPECTED),
+    _OtherKind(("sections",), "the questionnaire of an assessment pack", _PACK_EXPECTED),
+    _OtherKind(("areas", "scoring"), "the pack.yaml of an assessment pack", _PACK_EXPECTED),
+)
+
+
+def refuse_other_kind(data: Mapping[str, Any], path: Path) -> None:
+    """Raise NotAnswersError when ``data`` (a top-level mapping that is not valid answers) is
+    recognisably another kind of gapcheck file: one line saying what it is, rather than every
+    field an answers file would miss."""
+    for kind in _OTHER_KINDS:
+        if all(key in data for key in kind.keys) and (
+            kind.has_respondents or "respondents" not in data
+        ):
+            raise NotAnswersError.single(
+                path, f"{kind.what}, not an answers file", expected=kind.expected
+            )
+
+
+#: A key of the top-level mapping of a YAML text in block style (at the start of a line).
+_TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*):(?: |$)", re.MULTILINE)
+
+
+def _refuse_other_kind_of_text(text: str, path: Path) -> None:
+    """refuse_other_kind for a YAML text that could not be read as answers (a pack's
+    questionnaire, say, has number keys): by the keys that start its lines."""
+    refuse_other_kind(dict.fromkeys(_TOP_LEVEL_KEY.findall(text)), path)
 
 
 # --- Reading --------------------------------------------------------------------------------
@@ -578,6 +640,7 @@ def _load_yaml(text: str, path: Path) -> Any:
     try:
         data, checked = _construct_yaml(text)
     except _Problem as problem:
+        _refuse_other_kind_of_text(text, path)
         raise InputError.single(
             path,
             problem.message,
@@ -586,6 +649,7 @@ def _load_yaml(text: str, path: Path) -> Any:
             expected=problem.expected,
         ) from None
     except yaml.YAMLError as exc:
+        _refuse_other_kind_of_text(text, path)
         raise _yaml_error(path, text, exc) from None
     except RecursionError:  # cannot happen after the depth check; refuse rather than crash
         raise _too_deep(path, None) from None
