@@ -138,6 +138,112 @@ def test_inputs_files_folders_globs_deduplicated_sorted(portfolio: Path, tmp_pat
     assert "notes.txt" not in names
 
 
+@pytest.fixture
+def mixed_folder(tmp_path: Path) -> Path:
+    """Two answers files beside files of other kinds a consultant's folder may hold: the survey
+    mappings and exports they came from, a copy of a pack, a result and a portfolio written
+    by gapcheck elsewhere."""
+    folder = tmp_path / "clients"
+    folder.mkdir()
+    shutil.copy(HEALTHY, folder / HEALTHY.name)
+    shutil.copy(SAMPLES[0], folder / SAMPLES[0].name)
+    shutil.copytree(ROOT / "samples" / "surveys", folder / "surveys")
+    shutil.copytree(ROOT / "rules", folder / "our-pack")
+    result = run("assess", str(HEALTHY), "--format", "json")
+    (folder / "old-results").mkdir()
+    (folder / "old-results" / "kestrel.json").write_text(result.stdout)
+    elsewhere = tmp_path / "elsewhere"
+    assert run("batch", str(HEALTHY), "-o", str(elsewhere), "--format", "json").exit_code == 0
+    shutil.copy(elsewhere / "portfolio.json", folder / "old-results" / "portfolio.json")
+    return folder
+
+
+#: The files of other kinds in mixed_folder, by path in it, and what each is said to be.
+OTHER_KINDS = {
+    "old-results/kestrel.json": "a gapcheck result (the JSON report of an assessment)",
+    "old-results/portfolio.json": "a gapcheck portfolio (the portfolio.json of a batch)",
+    "our-pack/bridging.rules.yaml": "a rules file of an assessment pack",
+    "our-pack/derived.rules.yaml": "a rules file of an assessment pack",
+    "our-pack/execution.rules.yaml": "a rules file of an assessment pack",
+    "our-pack/foundation.rules.yaml": "a rules file of an assessment pack",
+    "our-pack/implementation.rules.yaml": "a rules file of an assessment pack",
+    "our-pack/pack.yaml": "the pack.yaml of an assessment pack",
+    "our-pack/project-types.rules.yaml": "a rules file of an assessment pack",
+    "our-pack/questionnaire.yaml": "the questionnaire of an assessment pack",
+    "surveys/google-forms.map.yaml": "a survey mapping file (for gapcheck import --map)",
+    "surveys/microsoft-forms.map.yaml": "a survey mapping file (for gapcheck import --map)",
+}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_files_of_other_kinds_found_in_folders_are_skipped(
+    mixed_folder: Path, tmp_path: Path, jobs: str
+) -> None:
+    outdir = tmp_path / "out"
+    result = run("batch", str(mixed_folder), "-o", str(outdir), "--format", "json", "--jobs", jobs)
+    assert result.exit_code == 0, result.output
+    skipped = [
+        f"Skipped: {mixed_folder / name}: {what}, not an answers file\n"
+        for name, what in OTHER_KINDS.items()
+    ]
+    assert result.stderr == "".join(skipped) + (
+        f"2 assessed, 0 unchanged, 0 failed, {len(OTHER_KINDS)} skipped -> {outdir}\n"
+    )
+    portfolio = json.loads((outdir / "portfolio.json").read_text())
+    assert len(portfolio["projects"]) == 2
+    assert portfolio["failures"] == []
+    assert len(report_files(outdir)) == 2 + len(PORTFOLIO)
+    # A glob is a search too; a second run skips them again and assesses nothing.
+    again = run("batch", str(mixed_folder / "**" / "*.*"), "-o", str(outdir), "--format", "json")
+    assert again.exit_code == 0, again.output
+    assert again.stderr.endswith(
+        f"0 assessed, 2 unchanged, 0 failed, {len(OTHER_KINDS)} skipped -> {outdir}\n"
+    )
+
+
+def test_a_file_of_another_kind_named_itself_fails(mixed_folder: Path, tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    mapping = mixed_folder / "surveys" / "google-forms.map.yaml"
+    result = run("batch", str(mapping), str(HEALTHY), "-o", str(outdir), "--format", "json")
+    assert result.exit_code == 3, result.output
+    message = (
+        f"{mapping}: a survey mapping file (for gapcheck import --map), not an answers file"
+        " (expected an answers file: gapcheck import SURVEY --map MAPPING -o FOLDER writes them)"
+    )
+    assert result.stderr == f"Failed: {message}\n1 assessed, 0 unchanged, 1 failed -> {outdir}\n"
+    portfolio = json.loads((outdir / "portfolio.json").read_text())
+    assert portfolio["failures"] == [{"input": str(mapping), "reason": message}]
+    # The library's run_batch, told nothing of how its inputs were found: all were named.
+    outcome = run_batch([mapping], BatchOptions(outdir=tmp_path / "lib", jobs=1))
+    assert [failure.message for failure in outcome.failures] == [message]
+    assert outcome.skipped == []
+
+
+def test_inputs_of_other_kinds_only_is_an_error(mixed_folder: Path, tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    result = run("batch", str(mixed_folder / "surveys"), "-o", str(outdir))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.endswith(
+        f"0 assessed, 0 unchanged, 0 failed, 2 skipped -> {outdir}\n"
+        "Error: no answers files in the inputs: every file found is of another kind (skipped)\n"
+    )
+
+
+def test_inputs_found_are_told_from_inputs_named(mixed_folder: Path, tmp_path: Path) -> None:
+    named = mixed_folder / HEALTHY.name
+    found = gapcheck.batch.collect_input_files(
+        [str(mixed_folder / "surveys"), str(mixed_folder / "*.yaml"), str(named)], tmp_path / "o"
+    )
+    assert [
+        (path.relative_to(mixed_folder).as_posix(), is_named) for path, _, is_named in found
+    ] == [
+        (SAMPLES[0].name, False),
+        (HEALTHY.name, True),  # named, and found by the glob too
+        ("surveys/google-forms.map.yaml", False),
+        ("surveys/microsoft-forms.map.yaml", False),
+    ]
+
+
 def test_batch_writes_every_report_and_isolates_a_bad_input(
     portfolio: Path, tmp_path: Path
 ) -> None:

@@ -51,17 +51,17 @@ import threading
 import time
 import unicodedata
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
 from gapcheck import __version__
-from gapcheck.errors import GapcheckError, InputError
+from gapcheck.errors import GapcheckError, InputError, NotAnswersError
 from gapcheck.formats import OutputFormat
 from gapcheck.fsutil import append_to, atomic_write, fill, sync_written, write_all, write_temporary
 
@@ -108,6 +108,15 @@ class BatchFailure:
 
 
 @dataclass(frozen=True)
+class SkippedInput:
+    """A file found in a folder or by a glob that is recognisably not answers (a survey mapping,
+    a file of a pack, a result or a portfolio), and what it is."""
+
+    input: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class BatchOptions:
     outdir: Path
     formats: tuple[OutputFormat, ...] = (OutputFormat.html,)
@@ -127,6 +136,8 @@ class BatchOutcome:
     #: One summary per assessed project, sorted by project id, date, input.
     summaries: list[Summary] = field(default_factory=list)
     failures: list[BatchFailure] = field(default_factory=list)
+    #: Files found by searching that are not answers files; sorted by input.
+    skipped: list[SkippedInput] = field(default_factory=list)
     assessed: int = 0
     unchanged: int = 0
     #: The portfolio files written.
@@ -138,6 +149,17 @@ class BatchOutcome:
 
 
 Progress = Callable[[int, int], None]
+#: What a worker says of an input that is recognisably another kind of gapcheck file.
+NOT_ANSWERS = "not answers"
+
+
+class InputFile(NamedTuple):
+    """An input of a batch: its path as found, its path resolved (its key in the cache), and
+    whether it was named itself rather than found in a folder or by a glob."""
+
+    path: Path
+    key: str
+    named: bool
 
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -154,9 +176,16 @@ def collect_inputs(inputs: Sequence[str], outdir: Path) -> list[Path]:
 def collect_input_keys(inputs: Sequence[str], outdir: Path) -> list[tuple[Path, str]]:
     """:func:`collect_inputs` with each file's resolved path (its key in the batch's cache),
     which :func:`run_batch` then need not work out again."""
+    return [(found.path, found.key) for found in collect_input_files(inputs, outdir)]
+
+
+def collect_input_files(inputs: Sequence[str], outdir: Path) -> list[InputFile]:
+    """:func:`collect_input_keys`, and whether each file was named itself (a file found both
+    ways counts as named)."""
     outdir_resolved = outdir.resolve()
     resolve = Resolver()
     found: dict[str, Path] = {}
+    named: set[str] = set()
     for name in inputs:
         is_pattern = any(char in name for char in _GLOB_CHARS)
         if is_pattern and not Path(name).exists():
@@ -176,15 +205,16 @@ def collect_input_keys(inputs: Sequence[str], outdir: Path) -> list[tuple[Path, 
                     found.setdefault(key, path)
             elif match.exists() or match.is_symlink():
                 key = resolve(match)
-                if not is_pattern or (
-                    _is_answers_name(match.name) and not _is_inside(key, str(outdir_resolved))
-                ):
+                if not is_pattern:
+                    found.setdefault(key, match)
+                    named.add(key)
+                elif _is_answers_name(match.name) and not _is_inside(key, str(outdir_resolved)):
                     found.setdefault(key, match)
             else:
                 raise InputError.single(
                     name, "no such file or folder", expected="answers files, folders or globs"
                 )
-    return [(found[key], key) for key in sorted(found)]
+    return [InputFile(found[key], key, key in named) for key in sorted(found)]
 
 
 def _is_answers_name(name: str) -> bool:
@@ -350,16 +380,20 @@ def _frozen_gc() -> Iterator[None]:
 
 
 def _assess_one(item: Item) -> tuple[str, Any]:
-    """Assess and render one input: ("ok", (summary, temporary report files by format)) or
-    ("failed", message). Never raises."""
+    """Assess and render one input: ("ok", (summary, temporary report files by format)),
+    ("failed", message) or (NOT_ANSWERS, (message, what it is)). Never raises."""
     shown, _ = item
     return _guarded(shown, lambda: _assess_and_write(shown))
 
 
 def _guarded(shown: str, work: Callable[[], Any]) -> tuple[str, Any]:
-    """("ok", what ``work`` returns) or ("failed", why): one input's failure stays its own."""
+    """("ok", what ``work`` returns), ("failed", why), or for an input that is another kind of
+    gapcheck file (NOT_ANSWERS, (why it fails, what it is)): one input's failure stays its
+    own."""
     try:
         return "ok", work()
+    except NotAnswersError as error:
+        return NOT_ANSWERS, (str(error), error.what_it_is())
     except InputError as error:
         return "failed", str(error)
     except GapcheckError as error:
@@ -633,9 +667,13 @@ def run_batch(
     progress: Progress | None = None,
     *,
     keys: Sequence[str] | None = None,
+    named: Collection[str] | None = None,
 ) -> BatchOutcome:
     """Assess answers files (from :func:`collect_inputs`), write reports and the portfolio.
-    ``keys``: the paths resolved, as :func:`collect_input_keys` gives them (else worked out)."""
+    ``keys``: the paths resolved, as :func:`collect_input_keys` gives them (else worked out).
+    ``named``: the keys of the inputs named themselves (:func:`collect_input_files`), None: all
+    were. An input recognisably not an answers file (a survey mapping, say) is skipped if it
+    was found in a folder or by a glob, and fails if it was named."""
     if keys is not None and len(keys) != len(paths):
         raise ValueError("one key per path is expected")
     from gapcheck.pack import load_pack  # noqa: PLC0415 - heavy: pydantic
@@ -648,12 +686,13 @@ def run_batch(
     _remove_stale_temporaries(outdir)
     _discard(outdir / name for name in OLD_CACHE_NAMES)
     with _frozen_gc():
-        return _run(paths, keys, options, progress, pack)
+        return _run(paths, keys, named, options, progress, pack)
 
 
 def _run(
     paths: Sequence[Path],
     keys: Sequence[str] | None,
+    named: Collection[str] | None,
     options: BatchOptions,
     progress: Progress | None,
     pack: Pack,
@@ -698,6 +737,12 @@ def _run(
         if status == "ok":
             entries[key] = value
             outcome.assessed += 1
+        elif status == NOT_ANSWERS:
+            message, what_it_is = value
+            if named is not None and key not in named:
+                outcome.skipped.append(SkippedInput(shown, what_it_is))
+            else:
+                outcome.failures.append(BatchFailure(shown, message))
         else:
             outcome.failures.append(BatchFailure(shown, str(value)))
         done += 1
@@ -736,6 +781,7 @@ def _run(
     _remove_stale_temporaries(outdir)  # of workers that crashed
     outcome.summaries = sorted(entries.values(), key=summary_order)
     outcome.failures.sort(key=lambda failure: failure.input)
+    outcome.skipped.sort(key=lambda skipped: skipped.input)
     try:
         outcome.portfolio = write_portfolio_files(
             outdir,
@@ -1297,6 +1343,9 @@ __all__ = [
     "BatchFailure",
     "BatchOptions",
     "BatchOutcome",
+    "InputFile",
+    "SkippedInput",
+    "collect_input_files",
     "collect_input_keys",
     "collect_inputs",
     "run_batch",

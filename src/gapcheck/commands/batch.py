@@ -98,13 +98,15 @@ def batch(
     An unchanged input is not assessed again (OUTDIR/.gapcheck-cache.jsonl); --force redoes all.
 
     Exit codes: 0 every input assessed; 2 usage error or no inputs; 3 some inputs failed
-    (listed on stderr and in the portfolio; every other input is still written).
+    (listed on stderr and in the portfolio; every other input is still written). A file found
+    in a folder or by a glob that is another kind of gapcheck file (a survey mapping, a pack's
+    file, a result) is skipped and listed on stderr; named itself, it fails.
     """
     with _errors_as_messages():
         import os
         from pathlib import Path
 
-        from gapcheck.batch import BatchOptions, collect_input_keys, run_batch
+        from gapcheck.batch import BatchOptions, collect_input_files, run_batch
         from gapcheck.formats import OutputFormat
 
         chosen: list[OutputFormat] = []
@@ -116,7 +118,7 @@ def batch(
         if (executor == "dask") != (scheduler is not None):
             _fail("--executor dask and --scheduler tcp://HOST:PORT go together")
         target = Path(outdir)
-        found = collect_input_keys(inputs, target)
+        found = collect_input_files(inputs, target)
         if not found:
             _fail("no answers files (*.yaml, *.yml, *.json) found in the inputs")
         options = BatchOptions(
@@ -130,22 +132,28 @@ def batch(
         show_progress = not quiet and _stderr_is_terminal()
         try:
             outcome = run_batch(
-                [path for path, _ in found],
+                [found_file.path for found_file in found],
                 options,
                 _ProgressBar() if show_progress else None,
-                keys=[key for _, key in found],
+                keys=[found_file.key for found_file in found],
+                named={found_file.key for found_file in found if found_file.named},
             )
         except OSError as error:
             _fail(f"{outdir}: cannot write: {error.strerror or error}")
+        for skipped in outcome.skipped:
+            click.echo(f"Skipped: {skipped.reason}", err=True)
         for failure in outcome.failures:
             click.echo(f"Failed: {failure.message}", err=True)
+        skipped_count = f", {len(outcome.skipped)} skipped" if outcome.skipped else ""
         click.echo(
             f"{outcome.assessed} assessed, {outcome.unchanged} unchanged,"
-            f" {outcome.failed} failed -> {outdir}",
+            f" {outcome.failed} failed{skipped_count} -> {outdir}",
             err=True,
         )
         if outcome.failures:
             sys.exit(EXIT_SOME_FAILED)
+        if not outcome.summaries:
+            _fail("no answers files in the inputs: every file found is of another kind (skipped)")
 
 
 def _stderr_is_terminal() -> bool:
