@@ -66,6 +66,13 @@ demo: $(STAMP) pdf-deps
 		echo; \
 	done
 	@echo "JSON results, HTML and PDF reports written under out/"
+	@echo
+	@for tool in google-forms microsoft-forms; do \
+		$(BIN)/gapcheck import samples/surveys/$$tool.csv --map samples/surveys/$$tool.map.yaml \
+			-o out/imported --force || exit $$?; \
+	done
+	$(BIN)/gapcheck batch samples out/imported -o out/batch --format html,json --quiet
+	@echo "Samples and survey imports batch-assessed: portfolio at out/batch/portfolio.html"
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests benchmarks
