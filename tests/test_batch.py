@@ -617,6 +617,21 @@ def test_dask_gives_the_same_outputs_as_local_workers(
     assert outputs[0] == outputs[1]
 
 
+def test_dask_skips_files_of_other_kinds_as_local_workers_do(
+    mixed_folder: Path, tmp_path: Path, dask_scheduler: str
+) -> None:
+    stderr = []
+    for name, extra in (("local", ["--jobs", "2"]), ("dask", ["--executor", "dask"])):
+        if name == "dask":
+            extra += ["--scheduler", dask_scheduler]
+        outdir = tmp_path / "out"  # the same OUTDIR, forced: the same summary line
+        result = run("batch", str(mixed_folder), "-o", str(outdir), "--force", *extra)
+        assert result.exit_code == 0, result.output
+        stderr.append(result.stderr)
+    assert stderr[0].count("Skipped: ") == len(OTHER_KINDS)
+    assert stderr[0] == stderr[1]
+
+
 def test_dask_a_worker_dying_mid_run_affects_only_its_project(
     portfolio: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
