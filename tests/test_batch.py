@@ -1125,43 +1125,49 @@ def _portfolio_of_samples(tmp_path: Path) -> Any:
 
 
 def _record_page_renders(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
-    """Log each render of the portfolio page ("whole") or of a part of it ("page" or
-    "project_rows"), and of the portfolio's JSON and CSV ("json", "csv"), with the process's
-    pid, in ``log`` (a file: a child's memory is its own)."""
+    """Log each render of the portfolio page ("whole"), of the page in pieces ("pieces"), of a
+    part of it ("page", "frame", "project_rows", "heatmap_rows"), and of the portfolio's JSON
+    and CSV ("json", "csv"; whole or in pieces), with the process's pid, in ``log`` (a file: a
+    child's memory is its own)."""
     import gapcheck.portfolio
 
-    real_whole = gapcheck.portfolio.render_portfolio_html
-    real_part = gapcheck.portfolio.render_portfolio_html_part
-    real_json, real_csv = gapcheck.portfolio.render_json, gapcheck.portfolio.render_csv
+    def logged(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def render(*args: Any, **kwargs: Any) -> Any:
+            what = args[1] if name == "part" else name
+            with log.open("a") as stream:
+                stream.write(f"{what} {os.getpid()}\n")
+            return real(*args, **kwargs)
 
-    def json_(portfolio: Any) -> bytes:
-        with log.open("a") as stream:
-            stream.write(f"json {os.getpid()}\n")
-        return real_json(portfolio)
+        return render
 
-    def csv_(portfolio: Any) -> bytes:
-        with log.open("a") as stream:
-            stream.write(f"csv {os.getpid()}\n")
-        return real_csv(portfolio)
-
-    def whole(*args: Any, **kwargs: Any) -> str:
-        with log.open("a") as stream:
-            stream.write(f"whole {os.getpid()}\n")
-        return real_whole(*args, **kwargs)
-
-    def part(portfolio: Any, part: Any, **kwargs: Any) -> tuple[str, ...]:
-        with log.open("a") as stream:
-            stream.write(f"{part} {os.getpid()}\n")
-        return real_part(portfolio, part, **kwargs)
-
-    monkeypatch.setattr(gapcheck.portfolio, "render_portfolio_html", whole)
-    monkeypatch.setattr(gapcheck.portfolio, "render_portfolio_html_part", part)
-    monkeypatch.setattr(gapcheck.portfolio, "render_json", json_)
-    monkeypatch.setattr(gapcheck.portfolio, "render_csv", csv_)
+    for function, name in (
+        ("render_portfolio_html", "whole"),
+        ("iter_portfolio_html", "pieces"),
+        ("render_portfolio_html_part", "part"),
+        ("render_json", "json"),
+        ("iter_json", "json"),
+        ("render_csv", "csv"),
+        ("iter_csv", "csv"),
+    ):
+        real = getattr(gapcheck.portfolio, function)
+        monkeypatch.setattr(gapcheck.portfolio, function, logged(name, real))
 
 
-#: The renders of the project rows by the children that render the page's rows apart.
+#: The renders of the project rows by the children that render the page's rows apart (one
+#: piece each: fewer than PIECE_PROJECTS projects).
 ROWS_APART = [("project_rows", False)] * gapcheck.batch.ROW_CHILDREN
+#: The other renders of a portfolio written apart: the JSON and CSV by children, the page's
+#: frame and the heatmap's rows by the batch's own process.
+PAGE_APART = [("csv", False), ("frame", True), ("heatmap_rows", True), ("json", False)]
+#: The renders of a portfolio written in one process: JSON, CSV and the page, in pieces.
+PAGE_HERE = [
+    ("csv", True),
+    ("frame", True),
+    ("heatmap_rows", True),
+    ("json", True),
+    ("pieces", True),
+    ("project_rows", True),
+]
 
 
 def _renders(log: Path) -> list[tuple[str, bool]]:
@@ -1201,7 +1207,7 @@ def test_the_portfolio_page_rendered_apart_is_the_same(
     )
     assert called == [os.getpid()]
     assert [path.name for path in written] == ["portfolio.json", "portfolio.csv", "portfolio.html"]
-    assert _renders(log) == [("csv", False), ("json", False), ("page", True), *ROWS_APART]
+    assert _renders(log) == [*PAGE_APART, *ROWS_APART]
     # A child that fails: this process renders its part itself (the whole page, or the JSON).
     parent = os.getpid()
 
@@ -1217,13 +1223,19 @@ def test_the_portfolio_page_rendered_apart_is_the_same(
         real_part = gapcheck.portfolio.render_portfolio_html_part
         patch.setattr(gapcheck.portfolio, "render_portfolio_html_part", fails_in_a_child(real_part))
         gapcheck.batch._write_portfolio_html_apart(fallbacks[0], portfolio, False, None)
-    assert _renders(log) == [("csv", False), ("json", False), ("page", True), ("whole", True)]
+    assert _renders(log) == [*PAGE_APART, ("whole", True)]
     with monkeypatch.context() as patch:
-        real_json = gapcheck.portfolio.render_json
-        patch.setattr(gapcheck.portfolio, "render_json", fails_in_a_child(real_json))
+        real_json = gapcheck.portfolio.iter_json
+        patch.setattr(gapcheck.portfolio, "iter_json", fails_in_a_child(real_json))
         gapcheck.batch._write_portfolio_html_apart(fallbacks[1], portfolio, False, None)
     # (the child's failed try is not logged: it fails before the logging render is called)
-    assert _renders(log) == [("csv", False), ("json", True), ("page", True), *ROWS_APART]
+    assert _renders(log) == [
+        ("csv", False),
+        ("frame", True),
+        ("heatmap_rows", True),
+        ("json", True),  # this process's, not the child's
+        *ROWS_APART,
+    ]
     for name in PORTFOLIO:
         expected = (here / name).read_bytes()
         for folder in (apart, *fallbacks):
@@ -1273,7 +1285,7 @@ def test_a_portfolio_json_that_cannot_be_rendered_anywhere_writes_nothing(
     portfolio = _portfolio_of_samples(tmp_path)
     outdir = tmp_path / "out"
     outdir.mkdir()
-    monkeypatch.setattr(gapcheck.portfolio, "render_json", broken)
+    monkeypatch.setattr(gapcheck.portfolio, "iter_json", broken)
     with pytest.raises(RenderError, match="broken"):
         gapcheck.batch._write_portfolio_html_apart(outdir, portfolio, False, None)
     assert list(outdir.iterdir()) == []
@@ -1326,7 +1338,4 @@ def test_a_batch_with_two_processes_renders_the_page_apart_with_the_same_outputs
         outputs.append(outputs_of(outdir))
         renders.append(_renders(log))
     assert outputs[0] == outputs[1]
-    assert renders == [
-        [("csv", True), ("json", True), ("whole", True)],
-        [("csv", False), ("json", False), ("page", True), *ROWS_APART],
-    ]
+    assert renders == [PAGE_HERE, sorted([*PAGE_APART, *ROWS_APART])]

@@ -12,7 +12,9 @@ import json
 import os
 import random
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,14 +23,19 @@ from gapcheck.assessment import PackRef, assess_file
 from gapcheck.errors import RenderError
 from gapcheck.pack import load_pack
 from gapcheck.portfolio import (
+    PIECE_PROJECTS,
     Failure,
     Portfolio,
     ProjectSummary,
     build_portfolio,
     csv_cell,
+    iter_csv,
+    iter_json,
+    iter_portfolio_html,
     ordinal,
     percentile,
     percentile_ranks,
+    portfolio_data,
     render_csv,
     render_json,
     render_portfolio_html,
@@ -520,6 +527,64 @@ def test_the_page_rendered_in_two_parts_is_the_same_page(with_failures: bool) ->
         ]
 
 
+def test_the_frame_and_both_tables_rows_are_the_page() -> None:
+    items = [
+        *many(),
+        summary("zz", name="<heatmap_rows 1>", client="{% block heatmap_rows %}"),
+    ]
+    portfolio = build(items, [Failure("bad.yaml", "<project_rows>")])
+    page = render_portfolio_html(portfolio)
+    before, between, after = render_portfolio_html_part(portfolio, "frame")
+    (rows,) = render_portfolio_html_part(portfolio, "project_rows")
+    (heatmap,) = render_portfolio_html_part(portfolio, "heatmap_rows")
+    assert before + rows + between + heatmap + after == page
+    assert heatmap.count("<tr data-project=") == len(portfolio.projects)
+    assert (before + between + after).count("<tr data-project=") == 0
+    assert "&lt;heatmap_rows 1&gt;" in heatmap
+
+
+def pieces_portfolio(count: int) -> Portfolio:
+    """``count`` projects, with text that JSON, CSV and HTML each escape, and a trend."""
+    items = [
+        summary(
+            f"p{index:05d}",
+            name=f'Project "{index}", <b>\n',
+            client="=cmd|' /C calc'!A0" if index % 7 == 0 else "Client, Ltd",
+            overall=index % 101,
+            alpha=None if index % 5 == 0 else index % 97,
+            findings=("f-one",) if index % 3 else (),
+        )
+        for index in range(count)
+    ]
+    if count:
+        items.append(summary("p00000", on=dt.date(2026, 2, 1), overall=99))
+    return build(items, [Failure("bad.yaml", "bad")])
+
+
+@pytest.mark.parametrize(
+    "count", [0, 1, PIECE_PROJECTS - 1, PIECE_PROJECTS, PIECE_PROJECTS + 1, 2 * PIECE_PROJECTS + 3]
+)
+def test_files_written_in_pieces_are_the_files_rendered_whole(count: int, tmp_path: Path) -> None:
+    portfolio = pieces_portfolio(count)
+    whole_json = orjson.dumps(
+        portfolio_data(portfolio), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+    )
+    pieces = list(iter_json(portfolio))
+    assert b"".join(pieces) == whole_json
+    assert len(pieces) == (1 if not count else 2 + -(-count // PIECE_PROJECTS))
+    csv_pieces = list(iter_csv(portfolio))
+    assert b"".join(csv_pieces) == csv_writer_reference(portfolio)
+    assert len(csv_pieces) == max(1, -(-count // PIECE_PROJECTS))
+    html_pieces = list(iter_portfolio_html(portfolio))
+    assert b"".join(html_pieces) == render_portfolio_html(portfolio).encode("utf-8")
+    # The frame's three texts, and each table's rows in pieces.
+    assert len(html_pieces) == 3 + 2 * -(-count // PIECE_PROJECTS)
+    assert max(map(len, html_pieces[1:-1]), default=0) < 2_000_000  # no piece holds the whole
+    write_portfolio(tmp_path, portfolio)
+    assert (tmp_path / "portfolio.json").read_bytes() == whole_json
+    assert (tmp_path / "portfolio.html").read_bytes() == b"".join(html_pieces)
+
+
 def test_summarize_keeps_what_the_portfolio_needs() -> None:
     result = assess_file(ROOT / "samples" / "marketing-campaign.yaml")
     item = summarize(result, "trail-ready", "samples/marketing-campaign.yaml", {"json": "t.json"})
@@ -552,10 +617,16 @@ def test_nothing_is_written_when_the_page_cannot_be_rendered(
 ) -> None:
     import gapcheck.portfolio as module
 
-    def broken(*_: object, **__: object) -> str:
-        raise RenderError("template portfolio.html: broken")
+    real_part = module.render_portfolio_html_part
 
-    monkeypatch.setattr(module, "render_portfolio_html", broken)
+    def broken(portfolio: Any, part: str, **kwargs: Any) -> tuple[str, ...]:
+        # The page is written in pieces: this one fails once the JSON, the CSV and part of the
+        # page are in their temporary files.
+        if part == "heatmap_rows":
+            raise RenderError("template portfolio.html: broken")
+        return real_part(portfolio, part, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "render_portfolio_html_part", broken)
     with pytest.raises(RenderError, match="broken"):
         write_portfolio(tmp_path, build([summary("a")]))
     assert list(tmp_path.iterdir()) == []

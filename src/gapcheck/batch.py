@@ -63,7 +63,15 @@ import orjson
 from gapcheck import __version__
 from gapcheck.errors import GapcheckError, InputError, NotAnswersError
 from gapcheck.formats import OutputFormat
-from gapcheck.fsutil import append_to, atomic_write, fill, sync_written, write_all, write_temporary
+from gapcheck.fsutil import (
+    Content,
+    append_to,
+    atomic_write,
+    fill,
+    sync_written,
+    write_all,
+    write_temporary,
+)
 
 if TYPE_CHECKING:
     from gapcheck.loading import Document
@@ -1185,19 +1193,23 @@ def write_portfolio_files(
 def _write_portfolio_html_apart(
     outdir: Path, portfolio: Portfolio, sync: bool, meanwhile: Callable[[], None] | None
 ) -> list[Path]:
-    """write_portfolio, with forked children rendering while this process renders the page
-    without its project rows (:func:`gapcheck.portfolio.render_portfolio_html_part`): the
-    page's project rows (its largest part), in ROW_CHILDREN slices, the JSON and the CSV, each
-    into a temporary file. The rows are copied into the page by the kernel. Should a child
-    fail, its part is rendered here, which raises what it raises (before any file is written,
-    as write_portfolio does); should a fork fail, everything is. Forks before ``meanwhile``,
-    which may start a thread: a fork copies only the calling thread."""
+    """write_portfolio, with forked children rendering while this process renders the rest
+    of the page (:func:`gapcheck.portfolio.render_portfolio_html_part`): the page's project
+    rows (its largest part), in ROW_CHILDREN slices, the JSON and the CSV, each into a
+    temporary file, as this process writes the heatmap's rows into one. Each is written in
+    pieces (:data:`gapcheck.portfolio.PIECE_PROJECTS` projects at a time), and the kernel
+    copies the rows into the page. Should a child fail, its part is rendered here, which raises
+    what it raises (before any file is written, as write_portfolio does); should a fork fail,
+    everything is. Forks before ``meanwhile``, which may start a thread: a fork copies only the
+    calling thread."""
     from gapcheck.portfolio import (  # noqa: PLC0415
         CSV_NAME,
         HTML_NAME,
         JSON_NAME,
-        render_csv,
-        render_json,
+        PIECE_PROJECTS,
+        PagePart,
+        iter_csv,
+        iter_json,
         render_portfolio_html,
         render_portfolio_html_part,
         write_portfolio,
@@ -1207,16 +1219,18 @@ def _write_portfolio_html_apart(
     count = len(portfolio.projects)
     cuts = [count * part // ROW_CHILDREN for part in range(ROW_CHILDREN + 1)]
 
-    def rows(first: int, end: int) -> Callable[[], bytes]:
-        def render() -> bytes:
-            (text,) = render_portfolio_html_part(portfolio, "project_rows", rows=slice(first, end))
-            return text.encode("utf-8")
+    def pieces(part: PagePart, first: int, end: int) -> Iterator[bytes]:
+        for start in range(first, end, PIECE_PROJECTS):
+            rows = slice(start, min(start + PIECE_PROJECTS, end))
+            (text,) = render_portfolio_html_part(portfolio, part, rows=rows)
+            yield text.encode("utf-8")
 
-        return render
+    def rows(first: int, end: int) -> Callable[[], Iterator[bytes]]:
+        return lambda: pieces("project_rows", first, end)
 
-    files = {
-        json_path: (lambda: render_json(portfolio)),
-        csv_path: (lambda: render_csv(portfolio)),
+    files: dict[Path, Callable[[], Iterator[bytes]]] = {
+        json_path: (lambda: iter_json(portfolio)),
+        csv_path: (lambda: iter_csv(portfolio)),
     }
     # A crash leaves the temporary files for _remove_stale_temporaries.
     started: list[tuple[int, str]] = []
@@ -1234,20 +1248,27 @@ def _write_portfolio_html_apart(
         return write_portfolio(outdir, portfolio, sync=sync)
     children = started[:ROW_CHILDREN]
     file_children = dict(zip(files, started[ROW_CHILDREN:], strict=True))
+    heatmap: str | None = None
     try:
         try:
             if meanwhile is not None:
                 meanwhile()
-            before, after = render_portfolio_html_part(portfolio, "page")
+            before, between, after = render_portfolio_html_part(portfolio, "frame")
+            heatmap = write_temporary(html_path, pieces("heatmap_rows", 0, count))
         finally:
             rows_rendered = [_rendered(child) for child in children]
             rendered = {path: _rendered(child) for path, child in file_children.items()}
         # A part a child failed to render is rendered here, before any file is made.
-        redone = {path: files[path]() for path, done in rendered.items() if not done}
+        redone = {path: b"".join(files[path]()) for path, done in rendered.items() if not done}
         if all(rows_rendered):
             page = write_temporary(html_path, before.encode("utf-8"))
             try:
-                _append_files(page, [file for _, file in children], after.encode(), sync)
+                _append_files(
+                    page,
+                    [*(Path(file) for _, file in children), between.encode(), Path(heatmap)],
+                    after.encode(),
+                    sync,
+                )
             except BaseException:
                 _discard([page])
                 raise
@@ -1255,8 +1276,10 @@ def _write_portfolio_html_apart(
             page = write_temporary(html_path, render_portfolio_html(portfolio).encode(), sync=sync)
     except BaseException:
         _discard(temporary for _, temporary in started)
+        if heatmap is not None:
+            _discard([heatmap])
         raise
-    _discard(temporary for _, temporary in children)
+    _discard([heatmap, *(temporary for _, temporary in children)])
     for path, (_, temporary) in file_children.items():
         if path in redone:
             _discard([temporary])
@@ -1267,7 +1290,7 @@ def _write_portfolio_html_apart(
     return [json_path, csv_path, html_path]
 
 
-def _render_in_child(path: Path, render: Callable[[], bytes], *, sync: bool) -> tuple[int, str]:
+def _render_in_child(path: Path, render: Callable[[], Content], *, sync: bool) -> tuple[int, str]:
     """Fork a child that writes what ``render`` returns to a new temporary file beside
     ``path``: (its pid, the file). The file is made here, before the fork: the parent always
     knows what to remove. See :func:`_rendered`."""
@@ -1293,13 +1316,17 @@ def _rendered(child: tuple[int, str]) -> bool:
     return os.waitstatus_to_exitcode(status) == 0
 
 
-def _append_files(path: str, sources: Sequence[str], tail: bytes, sync: bool) -> None:
-    """Append the files ``sources``, then ``tail``, to the file at ``path``: in the kernel
-    where it can (copy_file_range), without reading the sources into memory."""
+def _append_files(path: str, sources: Sequence[Path | bytes], tail: bytes, sync: bool) -> None:
+    """Append ``sources`` (files, and bytes between them), then ``tail``, to the file at
+    ``path``: the files in the kernel where it can (copy_file_range), without reading them into
+    memory."""
     handle = os.open(path, os.O_WRONLY)  # not O_APPEND: copy_file_range refuses it
     try:
         os.lseek(handle, 0, os.SEEK_END)
         for source in sources:
+            if isinstance(source, bytes):
+                write_all(handle, source)
+                continue
             with open(source, "rb") as stream:
                 size = os.fstat(stream.fileno()).st_size
                 copied = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 #: A new file, never an existing one (O_EXCL), not inherited by child processes.
@@ -14,8 +15,12 @@ _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 _NAME_TRIES = 1000
 _unique = itertools.count()
 
+#: What a file is written from: its bytes, or its bytes in pieces (written as they come, so the
+#: whole never needs to be in memory at once).
+Content = bytes | Iterable[bytes]
 
-def atomic_write(path: Path | str, data: bytes, *, sync: bool = True) -> None:
+
+def atomic_write(path: Path | str, data: Content, *, sync: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
 
     Readers and interrupted runs never see a partial file either way. ``sync`` also makes the
@@ -31,7 +36,7 @@ def atomic_write(path: Path | str, data: bytes, *, sync: bool = True) -> None:
         raise
 
 
-def write_temporary(path: Path | str, data: bytes, *, sync: bool = False) -> str:
+def write_temporary(path: Path | str, data: Content, *, sync: bool = False) -> str:
     """Write ``data`` to a new hidden file beside ``path``, ``.<name>.<unique>.tmp``, and return
     its path: the caller renames it to ``path`` (``os.replace``, atomic) or removes it.
 
@@ -58,15 +63,19 @@ def write_temporary(path: Path | str, data: bytes, *, sync: bool = False) -> str
     return temporary
 
 
-def fill(path: Path | str, data: bytes, *, sync: bool = False) -> None:
+def fill(path: Path | str, data: Content, *, sync: bool = False) -> None:
     """Write ``data`` into the existing file at ``path``: an empty one from
     :func:`write_temporary` that another process fills in."""
     _write_and_close(os.open(path, os.O_WRONLY | os.O_CLOEXEC), data, sync)
 
 
-def _write_and_close(handle: int, data: bytes, sync: bool) -> None:
+def _write_and_close(handle: int, data: Content, sync: bool) -> None:
     try:
-        write_all(handle, data)
+        if isinstance(data, bytes):
+            write_all(handle, data)
+        else:
+            for piece in data:
+                write_all(handle, piece)
         if sync:
             os.fsync(handle)
     finally:

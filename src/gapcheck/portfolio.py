@@ -19,13 +19,15 @@ Definitions (docs/portfolio.md):
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
 import functools
 import itertools
 import math
+import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -36,7 +38,7 @@ import orjson
 
 from gapcheck.assessment import AssessmentResult, PackRef
 from gapcheck.errors import RenderError
-from gapcheck.fsutil import atomic_write
+from gapcheck.fsutil import write_temporary
 from gapcheck.report import CONFIDENCE_LABELS, environment
 
 PORTFOLIO_FORMAT_VERSION = 1
@@ -47,6 +49,9 @@ PERCENTILES = (10, 25, 50, 75, 90)
 #: Rows the page's two long tables show before the reader asks for more (with JavaScript):
 #: Chromium takes about 9 s to lay out a page with 10,000 projects shown, 1 s with 200.
 PAGE_ROWS = 200
+#: Projects per piece when a portfolio file is written in pieces (iter_json, iter_csv,
+#: iter_portfolio_html): memory holds one piece at a time, not the whole file.
+PIECE_PROJECTS = 500
 OVERALL = "overall"
 #: Leading characters that make a spreadsheet read a cell as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -351,6 +356,10 @@ def ordinal(rank: int) -> str:
 def portfolio_data(portfolio: Portfolio) -> dict[str, Any]:
     """The portfolio as plain JSON data (what portfolio.json holds)."""
     area_ids = [area for area, _ in portfolio.areas]
+    return _portfolio_data(portfolio, [_project_data(row, area_ids) for row in portfolio.projects])
+
+
+def _portfolio_data(portfolio: Portfolio, projects: object) -> dict[str, Any]:
     return {
         "format_version": PORTFOLIO_FORMAT_VERSION,
         "pack": {
@@ -365,7 +374,7 @@ def portfolio_data(portfolio: Portfolio) -> dict[str, Any]:
             "failed_inputs": len(portfolio.failures),
             "confidence": dict(portfolio.confidence_counts),
         },
-        "projects": [_project_data(row, area_ids) for row in portfolio.projects],
+        "projects": projects,
         "common_findings": [
             {
                 "id": stat.id,
@@ -425,10 +434,37 @@ def _project_data(row: ProjectRow, area_ids: Sequence[str]) -> dict[str, Any]:
     }
 
 
+_JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+
+
 def render_json(portfolio: Portfolio) -> bytes:
-    return orjson.dumps(
-        portfolio_data(portfolio), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
-    )
+    return b"".join(iter_json(portfolio))
+
+
+def iter_json(portfolio: Portfolio) -> Iterator[bytes]:
+    """portfolio.json in pieces: the projects PIECE_PROJECTS at a time, each piece serialised
+    as orjson indents the whole (``"".join`` of the pieces is ``orjson.dumps(portfolio_data(
+    portfolio))``; tests/test_portfolio.py checks it)."""
+    projects = portfolio.projects
+    if not projects:
+        yield orjson.dumps(_portfolio_data(portfolio, []), option=_JSON_OPTIONS)
+        return
+    # The rest of the document around a marker string in the projects' place. Only the
+    # top-level key is preceded by a line break and two spaces (strings escape line breaks).
+    marker = f"projects of portfolio {id(portfolio)}"
+    whole = orjson.dumps(_portfolio_data(portfolio, marker), option=_JSON_OPTIONS)
+    key = b'\n  "projects": '
+    start = whole.index(key) + len(key)
+    end = start + len(orjson.dumps(marker))
+    yield whole[:start] + b"[\n"
+    area_ids = [area for area, _ in portfolio.areas]
+    for first in range(0, len(projects), PIECE_PROJECTS):
+        piece = [_project_data(row, area_ids) for row in projects[first : first + PIECE_PROJECTS]]
+        # Items of a list under a top-level key are indented as in the whole document.
+        text = orjson.dumps({"projects": piece}, option=orjson.OPT_INDENT_2)
+        items = text[len(b'{\n  "projects": [\n') : -len(b"\n  ]\n}")]
+        yield (b",\n" + items) if first else items
+    yield b"\n  ]" + whole[end:]
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -471,6 +507,11 @@ def render_csv(portfolio: Portfolio) -> bytes:
     """One row per project (its latest assessment) with the key figures. Each line is joined
     here rather than by csv.writer (about half the time for 10,000 projects); the bytes are the
     writer's, with every cell through csv_cell (tests/test_portfolio.py checks both)."""
+    return b"".join(iter_csv(portfolio))
+
+
+def iter_csv(portfolio: Portfolio) -> Iterator[bytes]:
+    """:func:`render_csv` in pieces of PIECE_PROJECTS lines."""
     area_ids = [area for area, _ in portfolio.areas]
     formats = portfolio.report_formats
     header = [
@@ -495,7 +536,11 @@ def render_csv(portfolio: Portfolio) -> bytes:
     ]
     text, number = _csv_text, _csv_number
     lines = [",".join(map(_csv_quoted, header))]
-    for row in portfolio.projects:
+    for index, row in enumerate(portfolio.projects):
+        if index and not index % PIECE_PROJECTS:
+            lines.append("")  # each line ends in "\r\n"
+            yield "\r\n".join(lines).encode("utf-8")
+            lines = []
         summary, trend, ranks = row.summary, row.trend, row.ranks
         scores, counts, reports = summary.scores, summary.counts, summary.reports
         cells = [
@@ -525,7 +570,7 @@ def render_csv(portfolio: Portfolio) -> bytes:
         cells += [text(reports.get(fmt)) for fmt in formats]
         lines.append(",".join(cells))
     lines.append("")  # the last line ends in "\r\n" too
-    return "\r\n".join(lines).encode("utf-8")
+    yield "\r\n".join(lines).encode("utf-8")
 
 
 # --- HTML --------------------------------------------------------------------------------------
@@ -643,7 +688,7 @@ def heatmap_row_view(row: ProjectRow, areas: Sequence[tuple[str, str]]) -> Heatm
 def render_portfolio_html(portfolio: Portfolio, *, generated_at: dt.datetime | None = None) -> str:
     """The self-contained portfolio page (inline CSS and JS, nothing fetched)."""
     template, variables = _page(
-        portfolio, generated_at, project_rows=slice(None), heatmap_rows=True
+        portfolio, generated_at, project_rows=slice(None), heatmap_rows=slice(None)
     )
     try:
         return template.render(variables)
@@ -651,10 +696,30 @@ def render_portfolio_html(portfolio: Portfolio, *, generated_at: dt.datetime | N
         raise RenderError(f"template portfolio.html: {error}") from error
 
 
-#: The parts of the page separate processes can render at once: the page without its project
-#: rows (the text before and after them), and those rows (in slices).
-PagePart = Literal["page", "project_rows"]
+def iter_portfolio_html(
+    portfolio: Portfolio, *, generated_at: dt.datetime | None = None
+) -> Iterator[bytes]:
+    """:func:`render_portfolio_html`, UTF-8 encoded, in pieces: the page around its two long
+    tables' rows, and those rows PIECE_PROJECTS at a time."""
+    before, between, after = render_portfolio_html_part(
+        portfolio, "frame", generated_at=generated_at
+    )
+    yield before.encode("utf-8")
+    tables: tuple[tuple[PagePart, str], ...] = (("project_rows", between), ("heatmap_rows", after))
+    for part, text in tables:
+        for first in range(0, len(portfolio.projects), PIECE_PROJECTS):
+            rows = slice(first, first + PIECE_PROJECTS)
+            (piece,) = render_portfolio_html_part(portfolio, part, rows=rows)
+            yield piece.encode("utf-8")
+        yield text.encode("utf-8")
+
+
+#: The parts of the page rendered apart: the page without its project rows (the text before
+#: and after them); the frame, the page without either long table's rows (the text before,
+#: between and after them); and either table's rows (in slices).
+PagePart = Literal["page", "frame", "project_rows", "heatmap_rows"]
 _ROWS_BLOCK = "project_rows"
+_HEATMAP_BLOCK = "heatmap_rows"
 
 
 def render_portfolio_html_part(
@@ -665,33 +730,54 @@ def render_portfolio_html_part(
     rows: slice = slice(None),
 ) -> tuple[str, ...]:
     """A part of :func:`render_portfolio_html`'s page, for a batch that renders the page's
-    largest parts in several processes at once: "page" gives the text before and after the
-    project rows, "project_rows" those rows (``rows``: those of the projects in this slice of
-    ``portfolio.projects``). before + the rows of consecutive slices + after is the whole
-    page."""
-    rows_only = part == "project_rows"
-    # Each part makes only the row views it shows.
+    largest parts in several processes at once, or writes it in pieces: "page" gives the text
+    before and after the project rows, "frame" the text before the project rows, between them
+    and the heatmap's rows and after those; "project_rows" and "heatmap_rows" give those rows
+    (``rows``: those of the projects in this slice of ``portfolio.projects``). The page is
+    before + the rows of consecutive slices + after, and so on."""
+    if part in (_ROWS_BLOCK, _HEATMAP_BLOCK):
+        # Each part makes only the row views it shows.
+        template, variables = _page(
+            portfolio,
+            generated_at,
+            project_rows=rows if part == _ROWS_BLOCK else None,
+            heatmap_rows=rows if part == _HEATMAP_BLOCK else None,
+        )
+        try:
+            return ("".join(template.blocks[part](template.new_context(variables))),)
+        except jinja2.TemplateError as error:
+            raise RenderError(f"template portfolio.html: {error}") from error
+    blocks = (_ROWS_BLOCK,) if part == "page" else (_ROWS_BLOCK, _HEATMAP_BLOCK)
     template, variables = _page(
         portfolio,
         generated_at,
-        project_rows=rows if rows_only else None,
-        heatmap_rows=not rows_only,
+        project_rows=None,
+        heatmap_rows=slice(None) if part == "page" else None,
     )
     try:
-        if rows_only:
-            return ("".join(template.blocks[_ROWS_BLOCK](template.new_context(variables))),)
-        # The block renders as one placeholder, found by identity: no text can be mistaken
-        # for it, whatever a client wrote.
+        # Each block left out renders as one placeholder, found by identity: no text can be
+        # mistaken for it, whatever a client wrote.
         context = template.new_context(variables)
-        placeholder = f"<project rows {id(context)}>"  # a new object
-        context.blocks[_ROWS_BLOCK] = [lambda _: iter((placeholder,))]
+        placeholders = {block: f"<{block} {id(context)}>" for block in blocks}  # new objects
+        for block, placeholder in placeholders.items():
+            context.blocks[block] = [functools.partial(_placeholder, placeholder)]
         pieces = list(template.root_render_func(context))
     except jinja2.TemplateError as error:
         raise RenderError(f"template portfolio.html: {error}") from error
-    at = [index for index, piece in enumerate(pieces) if piece is placeholder]
-    if len(at) != 1:
-        raise RenderError(f"template portfolio.html: the block {_ROWS_BLOCK} is not rendered once")
-    return "".join(pieces[: at[0]]), "".join(pieces[at[0] + 1 :])
+    texts = []
+    start = 0
+    for block, placeholder in placeholders.items():
+        at = [index for index, piece in enumerate(pieces) if piece is placeholder]
+        if len(at) != 1 or at[0] < start:
+            raise RenderError(f"template portfolio.html: the block {block} is not rendered once")
+        texts.append("".join(pieces[start : at[0]]))
+        start = at[0] + 1
+    texts.append("".join(pieces[start:]))
+    return tuple(texts)
+
+
+def _placeholder(text: str, context: object) -> Iterator[str]:
+    yield text
 
 
 def _page(
@@ -699,11 +785,11 @@ def _page(
     generated_at: dt.datetime | None,
     *,
     project_rows: slice | None,
-    heatmap_rows: bool,
+    heatmap_rows: slice | None,
 ) -> tuple[jinja2.Template, dict[str, Any]]:
-    """The page's template and what it is rendered with; the row views of either table are
-    left out (empty) when that table's rows are not rendered, and the projects table has
-    those of ``project_rows`` (a slice of the projects) only."""
+    """The page's template and what it is rendered with; each table has the row views of its
+    slice of the projects, none when its rows are not rendered. The views are made as the
+    rows are rendered, one at a time, not all at once."""
     env = environment(None, "html")
     try:
         template = env.get_template("portfolio.html")
@@ -713,10 +799,12 @@ def _page(
     return template, {
         "portfolio": portfolio,
         "rows": (
-            [] if project_rows is None else [row_view(row, areas) for row in projects[project_rows]]
+            () if project_rows is None else (row_view(row, areas) for row in projects[project_rows])
         ),
         "heatmap_rows": (
-            [heatmap_row_view(row, areas) for row in projects] if heatmap_rows else []
+            ()
+            if heatmap_rows is None
+            else (heatmap_row_view(row, areas) for row in projects[heatmap_rows])
         ),
         "generated": _generated_text(generated_at),
         "confidence_labels": CONFIDENCE_LABELS,
@@ -763,14 +851,23 @@ def write_portfolio(
     ``generated_at`` is shown in the HTML only, and only when given. ``sync=False`` skips each
     file's fsync, for a caller that syncs once afterwards (``gapcheck batch``)."""
     outdir = Path(outdir)
+    # Each file is written to a temporary file in pieces, one file after the other, so memory
+    # holds one piece at a time however many projects; they are renamed once all three are
+    # written: a file that fails to render leaves none of them written.
     outputs = (
-        (outdir / JSON_NAME, render_json(portfolio)),
-        (outdir / CSV_NAME, render_csv(portfolio)),
-        (
-            outdir / HTML_NAME,
-            render_portfolio_html(portfolio, generated_at=generated_at).encode("utf-8"),
-        ),
+        (outdir / JSON_NAME, iter_json(portfolio)),
+        (outdir / CSV_NAME, iter_csv(portfolio)),
+        (outdir / HTML_NAME, iter_portfolio_html(portfolio, generated_at=generated_at)),
     )
-    for path, data in outputs:
-        atomic_write(path, data, sync=sync)
+    temporaries: list[str] = []
+    try:
+        for path, pieces in outputs:
+            temporaries.append(write_temporary(path, pieces, sync=sync))
+        for (path, _), temporary in zip(outputs, temporaries, strict=True):
+            os.replace(temporary, path)
+    except BaseException:
+        for temporary in temporaries:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+        raise
     return [path for path, _ in outputs]
