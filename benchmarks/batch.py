@@ -13,7 +13,9 @@ from start to exit, for:
   the same state of a shared machine);
 - a second JSON run with nothing changed (the incremental path: hashes only);
 - HTML reports plus portfolio with ``--jobs 2``;
-- PDF reports on the first M projects with ``--jobs 2``.
+- PDF reports on the first M projects with ``--jobs 2``;
+- JSON with 1 and 2 jobs again on the first quarter of the projects: how much peak RSS each
+  project adds (the summaries the portfolio is built from; reports stream to disk).
 
 Prints per run: projects per second, wall time, the CPU time of the batch and its workers (user +
 system) and their peak RSS (the largest process of that run; both from ``wait4``), and the
@@ -256,6 +258,23 @@ def main() -> None:
             f"peak RSS of one process, JSON and HTML runs: {peak:.1f} MB"
             f"  target < {RSS_TARGET_MB:.0f} MB: {verdict}"
         )
+        # Memory as the portfolio grows: the same JSON batch on a quarter of the projects. The
+        # reports stream to disk; what grows is the per-project summaries the portfolio is
+        # built from (and the pieces it is written in stay the same size).
+        quarter = sorted(inputs.glob("*.yaml"))[: count // 4]
+        growth = []
+        for jobs, median in (("1", one), ("2", two)):
+            small = batch(
+                f"json --jobs {jobs}, a quarter",
+                quarter,
+                len(quarter),
+                root / f"json-{jobs}-quarter",
+                *("--format", "json", "--jobs", jobs),
+            )
+            show(small)
+            added = (median.peak_rss_mb - small.peak_rss_mb) * 1024 / (count - len(quarter))
+            growth.append(f"{added:.1f} KB (--jobs {jobs})")
+        print(f"peak RSS per project beyond the first {len(quarter)}: {', '.join(growth)}")
     finally:
         if options.keep is None:
             shutil.rmtree(root, ignore_errors=True)
