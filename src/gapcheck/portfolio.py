@@ -456,6 +456,8 @@ def iter_json(portfolio: Portfolio) -> Iterator[bytes]:
     key = b'\n  "projects": '
     start = whole.index(key) + len(key)
     end = start + len(orjson.dumps(marker))
+    if whole[start:end] != orjson.dumps(marker):  # cannot happen: orjson wrote it there
+        raise RenderError("portfolio.json: the projects are not where they were put")
     yield whole[:start] + b"[\n"
     area_ids = [area for area, _ in portfolio.areas]
     for first in range(0, len(projects), PIECE_PROJECTS):
