@@ -110,13 +110,16 @@ def test_other_gapcheck_files_are_named_for_what_they_are(path: str, what: str) 
     assert raised.value.what_it_is() == f"{ROOT / path}: {raised.value.problems[0].message}"
 
 
-def test_results_and_portfolios_are_named_for_what_they_are(tmp_path: Path) -> None:
+def test_results_portfolios_and_schemas_are_named_for_what_they_are(tmp_path: Path) -> None:
     result = render(assess_file(ROOT / "samples" / "healthy-project.yaml"), OutputFormat.json)
     with pytest.raises(NotAnswersError, match=r"answers\.json: a gapcheck result \(the JSON"):
         validate_answers(parse_document(result, Path("answers.json")), mini_pack())
     portfolio = {"format_version": 1, "projects": [], "percentiles": {}, "failures": []}
     with pytest.raises(NotAnswersError, match=r"answers\.json: a gapcheck portfolio"):
         validate(portfolio)
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "properties": {}}
+    with pytest.raises(NotAnswersError, match=r"answers\.json: a JSON Schema \(as gapcheck"):
+        validate(schema)
 
 
 def test_answers_with_a_stray_key_of_another_kind_are_not_mistaken_for_it() -> None:

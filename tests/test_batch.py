@@ -142,7 +142,7 @@ def test_inputs_files_folders_globs_deduplicated_sorted(portfolio: Path, tmp_pat
 def mixed_folder(tmp_path: Path) -> Path:
     """Two answers files beside files of other kinds a consultant's folder may hold: the survey
     mappings and exports they came from, a copy of a pack, a result and a portfolio written
-    by gapcheck elsewhere."""
+    by gapcheck elsewhere, the answers' JSON Schema."""
     folder = tmp_path / "clients"
     folder.mkdir()
     shutil.copy(HEALTHY, folder / HEALTHY.name)
@@ -155,11 +155,14 @@ def mixed_folder(tmp_path: Path) -> Path:
     elsewhere = tmp_path / "elsewhere"
     assert run("batch", str(HEALTHY), "-o", str(elsewhere), "--format", "json").exit_code == 0
     shutil.copy(elsewhere / "portfolio.json", folder / "old-results" / "portfolio.json")
+    # The schema beside the answers, for an editor's completion.
+    (folder / "answers.schema.json").write_text(run("schema").stdout)
     return folder
 
 
 #: The files of other kinds in mixed_folder, by path in it, and what each is said to be.
 OTHER_KINDS = {
+    "answers.schema.json": "a JSON Schema (as gapcheck schema writes for editors)",
     "old-results/kestrel.json": "a gapcheck result (the JSON report of an assessment)",
     "old-results/portfolio.json": "a gapcheck portfolio (the portfolio.json of a batch)",
     "our-pack/bridging.rules.yaml": "a rules file of an assessment pack",

@@ -171,6 +171,11 @@ _OTHER_KINDS = (
         "a survey mapping file (for gapcheck import --map)",
         "an answers file: gapcheck import SURVEY --map MAPPING -o FOLDER writes them",
     ),
+    _OtherKind(
+        ("$schema", "properties"),
+        "a JSON Schema (as gapcheck schema writes for editors)",
+        "an answers file, which the schema describes",
+    ),
     _OtherKind(("rules",), "a rules file of an assessment pack", _PACK_EXPECTED),
     _OtherKind(("sections",), "the questionnaire of an assessment pack", _PACK_EXPECTED),
     _OtherKind(("areas", "scoring"), "the pack.yaml of an assessment pack", _PACK_EXPECTED),
