@@ -1129,7 +1129,7 @@ def _portfolio_of_samples(tmp_path: Path) -> Any:
 
 def _record_page_renders(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
     """Log each render of the portfolio page ("whole"), of the page in pieces ("pieces"), of a
-    part of it ("page", "frame", "project_rows", "heatmap_rows"), and of the portfolio's JSON
+    part of it ("frame", "project_rows", "heatmap_rows"), and of the portfolio's JSON
     and CSV ("json", "csv"; whole or in pieces), with the process's pid, in ``log`` (a file: a
     child's memory is its own)."""
     import gapcheck.portfolio

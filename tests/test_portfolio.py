@@ -32,6 +32,7 @@ from gapcheck.portfolio import (
     iter_csv,
     iter_json,
     iter_portfolio_html,
+    iter_rows_html,
     ordinal,
     percentile,
     percentile_ranks,
@@ -495,23 +496,26 @@ def test_html_escapes_client_text_and_quotes_report_links() -> None:
 
 
 @pytest.mark.parametrize("with_failures", [False, True])
-def test_the_page_rendered_in_two_parts_is_the_same_page(with_failures: bool) -> None:
+def test_the_frame_and_both_tables_rows_are_the_page(with_failures: bool) -> None:
     items = [
         *many(),
-        # Client text that looks like the placeholder or the block cannot be mistaken for it.
-        summary("zz", name="<project rows 1>", client="{% block project_rows %}"),
+        # Client text that looks like a placeholder or a block cannot be mistaken for it.
+        summary("zz", name="<project_rows 1>", client="{% block project_rows %}"),
+        summary("zy", name="<heatmap_rows 1>", client="{% block heatmap_rows %}"),
     ]
-    failures = [Failure("bad.yaml", "<project rows>")] if with_failures else []
+    failures = [Failure("bad.yaml", "<project_rows>")] if with_failures else []
     portfolio = build(items, failures)
     generated = dt.datetime(2026, 3, 1, 12, 30, tzinfo=dt.timezone.utc)
     page = render_portfolio_html(portfolio, generated_at=generated)
-    before, after = render_portfolio_html_part(portfolio, "page", generated_at=generated)
+    before, between, after = render_portfolio_html_part(portfolio, "frame", generated_at=generated)
     (rows,) = render_portfolio_html_part(portfolio, "project_rows", generated_at=generated)
-    assert before + rows + after == page
+    (heatmap,) = render_portfolio_html_part(portfolio, "heatmap_rows", generated_at=generated)
+    assert before + rows + between + heatmap + after == page
     assert rows.count("<tr data-project=") == len(portfolio.projects)
-    assert before.count("<tr data-project=") == 0
-    assert after.count("<tr data-project=") == len(portfolio.projects)  # the heatmap's
-    assert "&lt;project rows 1&gt;" in rows
+    assert heatmap.count("<tr data-project=") == len(portfolio.projects)
+    assert (before + between + after).count("<tr data-project=") == 0
+    assert "&lt;project_rows 1&gt;" in rows
+    assert "&lt;heatmap_rows 1&gt;" in heatmap
     # The rows of consecutive slices of the projects, together, are the rows.
     count = len(portfolio.projects)
     for cuts in ([0, count // 3, count], [0, 1, count - 1, count], [0, 0, count]):
@@ -525,22 +529,11 @@ def test_the_page_rendered_in_two_parts_is_the_same_page(with_failures: bool) ->
         assert [piece.count("<tr data-project=") for piece in pieces] == [
             end - first for first, end in itertools.pairwise(cuts)
         ]
-
-
-def test_the_frame_and_both_tables_rows_are_the_page() -> None:
-    items = [
-        *many(),
-        summary("zz", name="<heatmap_rows 1>", client="{% block heatmap_rows %}"),
-    ]
-    portfolio = build(items, [Failure("bad.yaml", "<project_rows>")])
-    page = render_portfolio_html(portfolio)
-    before, between, after = render_portfolio_html_part(portfolio, "frame")
-    (rows,) = render_portfolio_html_part(portfolio, "project_rows")
-    (heatmap,) = render_portfolio_html_part(portfolio, "heatmap_rows")
-    assert before + rows + between + heatmap + after == page
-    assert heatmap.count("<tr data-project=") == len(portfolio.projects)
-    assert (before + between + after).count("<tr data-project=") == 0
-    assert "&lt;heatmap_rows 1&gt;" in heatmap
+        written = [
+            b"".join(iter_rows_html(portfolio, "project_rows", slice(first, end)))
+            for first, end in itertools.pairwise(cuts)
+        ]
+        assert b"".join(written) == rows.encode("utf-8")
 
 
 def pieces_portfolio(count: int) -> Portfolio:

@@ -1206,10 +1206,9 @@ def _write_portfolio_html_apart(
         CSV_NAME,
         HTML_NAME,
         JSON_NAME,
-        PIECE_PROJECTS,
-        PagePart,
         iter_csv,
         iter_json,
+        iter_rows_html,
         render_portfolio_html,
         render_portfolio_html_part,
         write_portfolio,
@@ -1219,14 +1218,8 @@ def _write_portfolio_html_apart(
     count = len(portfolio.projects)
     cuts = [count * part // ROW_CHILDREN for part in range(ROW_CHILDREN + 1)]
 
-    def pieces(part: PagePart, first: int, end: int) -> Iterator[bytes]:
-        for start in range(first, end, PIECE_PROJECTS):
-            rows = slice(start, min(start + PIECE_PROJECTS, end))
-            (text,) = render_portfolio_html_part(portfolio, part, rows=rows)
-            yield text.encode("utf-8")
-
     def rows(first: int, end: int) -> Callable[[], Iterator[bytes]]:
-        return lambda: pieces("project_rows", first, end)
+        return lambda: iter_rows_html(portfolio, "project_rows", slice(first, end))
 
     files: dict[Path, Callable[[], Iterator[bytes]]] = {
         json_path: (lambda: iter_json(portfolio)),
@@ -1254,7 +1247,7 @@ def _write_portfolio_html_apart(
             if meanwhile is not None:
                 meanwhile()
             before, between, after = render_portfolio_html_part(portfolio, "frame")
-            heatmap = write_temporary(html_path, pieces("heatmap_rows", 0, count))
+            heatmap = write_temporary(html_path, iter_rows_html(portfolio, "heatmap_rows"))
         finally:
             rows_rendered = [_rendered(child) for child in children]
             rendered = {path: _rendered(child) for path, child in file_children.items()}

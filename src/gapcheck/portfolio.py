@@ -455,8 +455,9 @@ def iter_json(portfolio: Portfolio) -> Iterator[bytes]:
     whole = orjson.dumps(_portfolio_data(portfolio, marker), option=_JSON_OPTIONS)
     key = b'\n  "projects": '
     start = whole.index(key) + len(key)
-    end = start + len(orjson.dumps(marker))
-    if whole[start:end] != orjson.dumps(marker):  # cannot happen: orjson wrote it there
+    marker_json = orjson.dumps(marker)
+    end = start + len(marker_json)
+    if whole[start:end] != marker_json:  # cannot happen: orjson wrote it there
         raise RenderError("portfolio.json: the projects are not where they were put")
     yield whole[:start] + b"[\n"
     area_ids = [area for area, _ in portfolio.areas]
@@ -707,19 +708,29 @@ def iter_portfolio_html(
         portfolio, "frame", generated_at=generated_at
     )
     yield before.encode("utf-8")
-    tables: tuple[tuple[PagePart, str], ...] = (("project_rows", between), ("heatmap_rows", after))
-    for part, text in tables:
-        for first in range(0, len(portfolio.projects), PIECE_PROJECTS):
-            rows = slice(first, first + PIECE_PROJECTS)
-            (piece,) = render_portfolio_html_part(portfolio, part, rows=rows)
-            yield piece.encode("utf-8")
+    yield from iter_rows_html(portfolio, "project_rows")
+    yield between.encode("utf-8")
+    yield from iter_rows_html(portfolio, "heatmap_rows")
+    yield after.encode("utf-8")
+
+
+def iter_rows_html(
+    portfolio: Portfolio, part: RowsPart, rows: slice = slice(None)
+) -> Iterator[bytes]:
+    """One long table's rows (those of the projects in the slice ``rows``), UTF-8 encoded,
+    PIECE_PROJECTS at a time."""
+    first, end, _ = rows.indices(len(portfolio.projects))
+    for start in range(first, end, PIECE_PROJECTS):
+        piece = slice(start, min(start + PIECE_PROJECTS, end))
+        (text,) = render_portfolio_html_part(portfolio, part, rows=piece)
         yield text.encode("utf-8")
 
 
-#: The parts of the page rendered apart: the page without its project rows (the text before
-#: and after them); the frame, the page without either long table's rows (the text before,
-#: between and after them); and either table's rows (in slices).
-PagePart = Literal["page", "frame", "project_rows", "heatmap_rows"]
+#: Either long table's rows, rendered apart from the rest of the page (in slices).
+RowsPart = Literal["project_rows", "heatmap_rows"]
+#: The parts of the page rendered apart: the frame, the page without either long table's rows
+#: (the text before, between and after them), and either table's rows.
+PagePart = Literal["frame", RowsPart]
 _ROWS_BLOCK = "project_rows"
 _HEATMAP_BLOCK = "heatmap_rows"
 
@@ -732,11 +743,11 @@ def render_portfolio_html_part(
     rows: slice = slice(None),
 ) -> tuple[str, ...]:
     """A part of :func:`render_portfolio_html`'s page, for a batch that renders the page's
-    largest parts in several processes at once, or writes it in pieces: "page" gives the text
-    before and after the project rows, "frame" the text before the project rows, between them
-    and the heatmap's rows and after those; "project_rows" and "heatmap_rows" give those rows
-    (``rows``: those of the projects in this slice of ``portfolio.projects``). The page is
-    before + the rows of consecutive slices + after, and so on."""
+    largest parts in several processes at once, or writes it in pieces: "frame" gives the text
+    before the project rows, between them and the heatmap's rows, and after those;
+    "project_rows" and "heatmap_rows" give those rows (``rows``: those of the projects in this
+    slice of ``portfolio.projects``). The page is before + the project rows of consecutive
+    slices + between + the heatmap's rows + after."""
     if part in (_ROWS_BLOCK, _HEATMAP_BLOCK):
         # Each part makes only the row views it shows.
         template, variables = _page(
@@ -749,18 +760,14 @@ def render_portfolio_html_part(
             return ("".join(template.blocks[part](template.new_context(variables))),)
         except jinja2.TemplateError as error:
             raise RenderError(f"template portfolio.html: {error}") from error
-    blocks = (_ROWS_BLOCK,) if part == "page" else (_ROWS_BLOCK, _HEATMAP_BLOCK)
-    template, variables = _page(
-        portfolio,
-        generated_at,
-        project_rows=None,
-        heatmap_rows=slice(None) if part == "page" else None,
-    )
+    template, variables = _page(portfolio, generated_at, project_rows=None, heatmap_rows=None)
     try:
         # Each block left out renders as one placeholder, found by identity: no text can be
         # mistaken for it, whatever a client wrote.
         context = template.new_context(variables)
-        placeholders = {block: f"<{block} {id(context)}>" for block in blocks}  # new objects
+        placeholders = {  # new objects
+            block: f"<{block} {id(context)}>" for block in (_ROWS_BLOCK, _HEATMAP_BLOCK)
+        }
         for block, placeholder in placeholders.items():
             context.blocks[block] = [functools.partial(_placeholder, placeholder)]
         pieces = list(template.root_render_func(context))
